@@ -1,0 +1,19 @@
+"""ADD, int8 (TFLite ``reference_integer_ops::Add``), same shapes.
+
+Each input: (x + input_offset) << left_shift, rescaled by its multiplier (MultiplyByQuantizedMultiplier-
+SmallerThanOneExp); the sum is rescaled by the output multiplier, + output_offset, clamped.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pyflow import quant
+from pyflow.ir import AddParams
+
+
+def add(a: np.ndarray, b: np.ndarray, p: AddParams, out_dtype: str = "int8") -> np.ndarray:
+    scale = quant.multiply_by_quantized_multiplier_smaller_than_one
+    a_scaled = scale((a.astype(np.int64) + p.input1_offset) << p.left_shift, p.input1_multiplier, p.input1_shift)
+    b_scaled = scale((b.astype(np.int64) + p.input2_offset) << p.left_shift, p.input2_multiplier, p.input2_shift)
+    out = scale(a_scaled + b_scaled, p.output_multiplier, p.output_shift) + p.output_offset
+    return np.clip(out, p.act_min, p.act_max).astype(out_dtype)

@@ -1,0 +1,39 @@
+"""CONV_2D (TFLite ``reference_integer_ops::ConvPerChannel``).
+
+acc[o] = bias[o] + sum_{ky,kx,c} (x[c] + input_offset) * w[o,ky,kx,c] over the in-image taps, then
+MultiplyByQuantizedMultiplier(acc, multiplier[o], shift[o]) + output_offset, clamped to [act_min, act_max].
+Out-of-image taps are skipped by TFLite; padding with the input zero point (x + input_offset == 0) is the same.
+The dot product runs as an exact float32 GEMM on raw int8 values; the offset term is folded in afterwards:
+sum((x + off) * w) == sum(x * w) + off * sum(w) (padded taps hold x == -off and contribute 0 to both sides).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pyflow.ir import ConvParams
+from pyflow.reference._common import exact_int8_matmul, pad_spatial, requantize_clamp
+
+
+def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.ndarray:
+    """(N, H, W, C) -> (N, OH, OW, KH*KW, C): the input values under each kernel tap, padding included."""
+    (kh, kw), (sh, sw), (dh, dw) = p.kernel, p.stride, p.dilation
+    oh, ow = out_hw
+    xp = pad_spatial(x, p.padding, -p.input_offset)
+    taps = [xp[:, i * dh:i * dh + (oh - 1) * sh + 1:sh, j * dw:j * dw + (ow - 1) * sw + 1:sw, :]
+            for i in range(kh) for j in range(kw)]
+    return np.stack(taps, axis=3)
+
+
+def conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: str = "int8") -> np.ndarray:
+    n = x.shape[0]
+    oh, ow, out_c = out_shape[1], out_shape[2], out_shape[3]
+    weights = p.weights.reshape(out_c, -1)  # OHWI -> (O, KH*KW*C)
+    if p.kernel == (1, 1) and p.stride == (1, 1):
+        cols = x.reshape(-1, x.shape[3])
+    else:
+        cols = window_taps(x, p, (oh, ow)).reshape(n * oh * ow, -1)
+    acc = exact_int8_matmul(cols, weights.T)
+    acc += p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
+    out = requantize_clamp(acc, p.requant.multiplier, p.requant.shift, p.output_offset, p.act_min, p.act_max,
+                           out_dtype)
+    return out.reshape(n, oh, ow, out_c)

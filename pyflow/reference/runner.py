@@ -1,0 +1,81 @@
+"""Run a whole graph through the reference, keeping every intermediate tensor."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from pyflow.errors import FlowError
+from pyflow.ir import Graph, Op
+from pyflow.reference import FLAVORS
+from pyflow.reference.add import add
+from pyflow.reference.conv import conv
+from pyflow.reference.depthwise_conv import depthwise_conv
+from pyflow.reference.fully_connected import fully_connected
+from pyflow.reference.mean import mean
+from pyflow.reference.pooling import average_pool, max_pool
+from pyflow.reference.quantize import dequantize, quantize
+from pyflow.reference.shape_ops import concatenation, pad, reshape
+from pyflow.reference.softmax import softmax
+
+
+def run_op(op: Op, args: list[np.ndarray], out_shape: tuple[int, ...], out_dtype: str, flavor: str) -> np.ndarray:
+    p = op.params
+    kind = op.op_type
+    if kind == "CONV_2D":
+        return conv(args[0], p, out_shape, out_dtype)
+    if kind == "DEPTHWISE_CONV_2D":
+        return depthwise_conv(args[0], p, out_shape, out_dtype)
+    if kind == "FULLY_CONNECTED":
+        return fully_connected(args[0], p, out_shape, flavor, out_dtype)
+    if kind == "ADD":
+        return add(args[0], args[1], p, out_dtype)
+    if kind == "AVERAGE_POOL_2D":
+        return average_pool(args[0], p, out_shape)
+    if kind == "MAX_POOL_2D":
+        return max_pool(args[0], p, out_shape)
+    if kind == "MEAN":
+        return mean(args[0], p, out_shape)
+    if kind == "SOFTMAX":
+        return softmax(args[0], p)
+    if kind == "QUANTIZE":
+        return quantize(args[0], p)
+    if kind == "DEQUANTIZE":
+        return dequantize(args[0], p)
+    if kind == "RESHAPE":
+        return reshape(args[0], p)
+    if kind == "PAD":
+        return pad(args[0], p)
+    if kind == "CONCATENATION":
+        return concatenation(args, p)
+    raise FlowError(f"op {op.index} {kind} has no reference implementation")
+
+
+def check_input(graph: Graph, x: np.ndarray) -> np.ndarray:
+    """A batch for the graph's first input: (N, *shape[1:]) in the input dtype."""
+    t = graph.input
+    want = tuple(t.shape[1:])
+    if x.ndim == len(t.shape) - 1:
+        x = x[None]
+    if tuple(x.shape[1:]) != want:
+        raise FlowError(f"input has shape {x.shape}; model '{graph.name}' expects (N, {', '.join(map(str, want))})")
+    if x.dtype != np.dtype(t.dtype):
+        raise FlowError(f"input dtype is {x.dtype}; model '{graph.name}' expects {t.dtype}")
+    return x
+
+
+def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
+        on_op: Callable[[Op, np.ndarray], None] | None = None) -> dict[int, np.ndarray]:
+    """Run the batch ``x`` through every op; return {tensor index: batch array} for the input and every op output."""
+    if flavor not in FLAVORS:
+        raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
+    if len(graph.inputs) != 1:
+        raise FlowError(f"model '{graph.name}' has {len(graph.inputs)} inputs; only single-input models are supported")
+    values = {graph.inputs[0]: check_input(graph, x)}
+    for op in graph.ops:
+        out = graph.tensor(op.output)
+        result = run_op(op, [values[i] for i in op.inputs], out.shape, out.dtype, flavor)
+        values[op.output] = result
+        if on_op is not None:
+            on_op(op, result)
+    return values

@@ -1,0 +1,453 @@
+"""Read an int8 `.tflite` file (the `tflite` flatbuffer package) into the graph IR of `pyflow.ir`.
+
+Every op's integer-kernel parameters are derived here, once, exactly as TensorFlow Lite's kernels derive them in
+their Prepare step (the scale arithmetic in double precision from the file's float32 scales, see `pyflow.quant`).
+Anything the flow cannot handle raises `FlowError` naming the op type and index.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import numpy as np
+import tflite
+
+from pyflow import ir, quant
+from pyflow.errors import FlowError
+
+SUPPORTED_OPS = (
+    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN",
+    "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE", "PAD", "CONCATENATION",
+)
+
+_OP_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
+_TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
+_ACTIVATIONS = {v: k for k, v in vars(tflite.ActivationFunctionType).items() if not k.startswith("_")}
+_NUMPY_DTYPES = {"INT8": "int8", "UINT8": "uint8", "INT16": "int16", "INT32": "int32", "INT64": "int64",
+                 "FLOAT32": "float32", "BOOL": "bool"}
+
+
+def read_model(path: str | Path) -> ir.Graph:
+    """Parse a `.tflite` file into a `Graph`; raise `FlowError` with a clear message on any problem."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FlowError(f"model file not found: {path}") from None
+    except OSError as exc:
+        raise FlowError(f"cannot read model {path}: {exc}") from None
+    return parse_model(data, name=path.stem)
+
+
+def parse_model(data: bytes, name: str = "model") -> ir.Graph:
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise FlowError(f"{name}: not a TensorFlow Lite flatbuffer (missing the 'TFL3' identifier)")
+    try:
+        model = tflite.Model.GetRootAsModel(data, 0)
+        if model.SubgraphsLength() < 1:
+            raise FlowError(f"{name}: the model has no subgraph")
+        reader = _Reader(model, data, name)
+        return reader.graph()
+    except FlowError:
+        raise
+    except Exception as exc:  # a truncated or corrupt flatbuffer surfaces as index/struct errors
+        raise FlowError(f"{name}: corrupt or truncated .tflite file ({type(exc).__name__}: {exc})") from None
+
+
+class _Reader:
+    def __init__(self, model, data: bytes, name: str):
+        self.model = model
+        self.data = data
+        self.name = name
+        self.subgraph = model.Subgraphs(0)
+
+    # --- tensors -------------------------------------------------------------------------------------------
+    def tensor_type(self, index: int) -> str:
+        type_name = _TYPE_NAMES.get(self.subgraph.Tensors(index).Type(), "UNKNOWN")
+        if type_name not in _NUMPY_DTYPES:
+            raise FlowError(f"{self.name}: tensor {index} has unsupported type {type_name}")
+        return _NUMPY_DTYPES[type_name]
+
+    def quantization(self, index: int) -> tuple[np.ndarray, np.ndarray, int]:
+        q = self.subgraph.Tensors(index).Quantization()
+        if q is None or q.ScaleLength() == 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
+        return (q.ScaleAsNumpy().astype(np.float32), q.ZeroPointAsNumpy().astype(np.int64),
+                int(q.QuantizedDimension()))
+
+    def constant(self, index: int) -> np.ndarray | None:
+        tensor = self.subgraph.Tensors(index)
+        buffer = self.model.Buffers(tensor.Buffer())
+        shape = tuple(int(d) for d in tensor.ShapeAsNumpy()) if tensor.ShapeLength() else ()
+        dtype = np.dtype(self.tensor_type(index))
+        if buffer.DataLength() > 0:
+            raw = buffer.DataAsNumpy().tobytes()
+        elif buffer.Offset() > 1:  # large models keep buffers after the flatbuffer
+            raw = self.data[buffer.Offset():buffer.Offset() + buffer.Size()]
+        else:
+            return None
+        array = np.frombuffer(raw, dtype=dtype)
+        if array.size != int(np.prod(shape, dtype=np.int64)):
+            raise FlowError(f"{self.name}: constant tensor {index} has {array.size} values for shape {shape}")
+        return array.reshape(shape).copy()
+
+    def activation(self, index: int) -> ir.Tensor:
+        tensor = self.subgraph.Tensors(index)
+        scales, zero_points, _ = self.quantization(index)
+        shape = tuple(int(d) for d in tensor.ShapeAsNumpy()) if tensor.ShapeLength() else ()
+        if tensor.ShapeSignatureLength() and any(int(d) < 0 for d in tensor.ShapeSignatureAsNumpy()[1:]):
+            raise FlowError(f"{self.name}: tensor {index} has a dynamic shape; fix all sizes before conversion")
+        return ir.Tensor(
+            index=index,
+            name=tensor.Name().decode("utf-8", "replace"),
+            shape=shape,
+            dtype=self.tensor_type(index),
+            scale=float(scales[0]) if scales.size else None,
+            zero_point=int(zero_points[0]) if zero_points.size else 0,
+        )
+
+    # --- graph ---------------------------------------------------------------------------------------------
+    def graph(self) -> ir.Graph:
+        sg = self.subgraph
+        graph_inputs = tuple(int(i) for i in sg.InputsAsNumpy())
+        graph_outputs = tuple(int(i) for i in sg.OutputsAsNumpy())
+        ops: list[ir.Op] = []
+        tensors: dict[int, ir.Tensor] = {}
+        for index in graph_inputs:
+            tensors[index] = self.activation(index)
+        for op_index in range(sg.OperatorsLength()):
+            op = self.op(op_index, tensors)
+            ops.append(op)
+        return ir.Graph(
+            name=self.name,
+            tensors=tensors,
+            ops=tuple(ops),
+            inputs=graph_inputs,
+            outputs=graph_outputs,
+            source_sha256=hashlib.sha256(self.data).hexdigest(),
+            description=(self.model.Description() or b"").decode("utf-8", "replace"),
+        )
+
+    def op_type(self, op) -> str:
+        code = self.model.OperatorCodes(op.OpcodeIndex())
+        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+        return _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
+
+    def op(self, op_index: int, tensors: dict[int, ir.Tensor]) -> ir.Op:
+        op = self.subgraph.Operators(op_index)
+        op_type = self.op_type(op)
+        if op_type == "CUSTOM":
+            custom = self.model.OperatorCodes(op.OpcodeIndex()).CustomCode()
+            op_type = f"CUSTOM({(custom or b'').decode()})"
+        if op_type not in SUPPORTED_OPS:
+            raise FlowError(f"{self.name}: unsupported op {op_type} at index {op_index}; "
+                            f"supported: {', '.join(SUPPORTED_OPS)}")
+        in_idx = [int(i) for i in op.InputsAsNumpy()] if op.InputsLength() else []
+        out_idx = [int(i) for i in op.OutputsAsNumpy()]
+        if op_type not in ("QUANTIZE", "DEQUANTIZE") and any(
+                self.tensor_type(i) == "float32" for i in in_idx + out_idx if i >= 0):
+            raise FlowError(
+                f"{self.name}: this is a float (unquantized) model: op {op_index} {op_type} computes in float32. "
+                "Convert it with full-integer post-training quantization (int8) first.")
+        for index in out_idx:
+            tensors[index] = self.activation(index)
+        ctx = _OpContext(self, op, op_type, op_index, in_idx, out_idx, tensors)
+        params, activation_inputs = _BUILDERS[op_type](ctx)
+        for index in activation_inputs:
+            if index not in tensors:
+                raise FlowError(f"{self.name}: op {op_index} {op_type} reads tensor {index} before it is produced")
+        return ir.Op(index=op_index, op_type=op_type, inputs=tuple(activation_inputs), outputs=tuple(out_idx),
+                     params=params)
+
+
+class _OpContext:
+    """What one op's parameter builder needs: its tensors, options and error context."""
+
+    def __init__(self, reader: _Reader, op, op_type, op_index, inputs, outputs, tensors):
+        self.reader, self.op, self.op_type, self.index = reader, op, op_type, op_index
+        self.inputs, self.outputs, self.tensors = inputs, outputs, tensors
+
+    def fail(self, message: str) -> FlowError:
+        return FlowError(f"{self.reader.name}: op {self.index} {self.op_type}: {message}")
+
+    def options(self, cls):
+        table = self.op.BuiltinOptions()
+        if table is None:
+            return None
+        options = cls()
+        options.Init(table.Bytes, table.Pos)
+        return options
+
+    def act(self, i: int = 0) -> ir.Tensor:
+        index = self.inputs[i]
+        if index not in self.tensors:
+            raise self.fail(f"input {i} (tensor {index}) is a constant or not produced by an earlier op")
+        return self.tensors[index]
+
+    @property
+    def out(self) -> ir.Tensor:
+        return self.tensors[self.outputs[0]]
+
+    def quantized(self, tensor: ir.Tensor, dtypes=("int8",)) -> ir.Tensor:
+        if tensor.dtype not in dtypes:
+            raise self.fail(f"tensor '{tensor.name}' is {tensor.dtype}; expected {' or '.join(dtypes)}")
+        if tensor.scale is None:
+            raise self.fail(f"tensor '{tensor.name}' has no quantization parameters")
+        return tensor
+
+    def const(self, i: int) -> np.ndarray | None:
+        if i >= len(self.inputs) or self.inputs[i] < 0:
+            return None
+        value = self.reader.constant(self.inputs[i])
+        if value is None:
+            raise self.fail(f"input {i} must be a constant tensor")
+        return value
+
+    def activation_range(self, fused: int, tensor: ir.Tensor) -> tuple[int, int]:
+        name = _ACTIVATIONS.get(fused, str(fused))
+        try:
+            return quant.activation_range(name, tensor.scale, tensor.zero_point, tensor.dtype)
+        except ValueError:
+            raise self.fail(f"unsupported fused activation {name}") from None
+
+
+def _requant(scales: np.ndarray) -> ir.Requant:
+    """Effective scales (double) -> per-channel (multiplier, shift)."""
+    pairs = [quant.quantize_multiplier(float(s)) for s in scales]
+    return ir.Requant(multiplier=np.array([p[0] for p in pairs], dtype=np.int32),
+                      shift=np.array([p[1] for p in pairs], dtype=np.int32),
+                      effective_scale=np.asarray(scales, dtype=np.float64))
+
+
+def _padding(mode: str, in_hw, out_hw, kernel_hw, stride, dilation) -> ir.Padding:
+    """TFLite ``ComputePaddingHeightWidth``: SAME puts the odd pixel at the bottom/right."""
+    pads = []
+    for size, out, k, s, d in zip(in_hw, out_hw, kernel_hw, stride, dilation):
+        effective = (k - 1) * d + 1
+        total = max((out - 1) * s + effective - size, 0) if mode == "SAME" else 0
+        pads.append((total // 2, total - total // 2))
+    return ir.Padding(top=pads[0][0], bottom=pads[0][1], left=pads[1][0], right=pads[1][1])
+
+
+def _expected_out(mode: str, size: int, k: int, s: int, d: int) -> int:
+    effective = (k - 1) * d + 1
+    return (size + s - 1) // s if mode == "SAME" else (size - effective + s) // s
+
+
+_PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
+
+
+def _conv(ctx: _OpContext):
+    depthwise = ctx.op_type == "DEPTHWISE_CONV_2D"
+    options = ctx.options(tflite.DepthwiseConv2DOptions if depthwise else tflite.Conv2DOptions)
+    x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    weights = ctx.const(1)
+    if weights is None or weights.dtype != np.int8 or weights.ndim != 4:
+        raise ctx.fail("weights must be a constant int8 4-D tensor")
+    w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
+    if np.any(w_zps != 0):
+        raise ctx.fail("weights must be symmetric (zero point 0)")
+    out_channels = y.shape[3]
+    if w_scales.size not in (1, out_channels):
+        raise ctx.fail(f"{w_scales.size} weight scales for {out_channels} output channels")
+    bias = ctx.const(2)
+    bias = np.zeros(out_channels, np.int32) if bias is None else bias.astype(np.int32)
+    stride = (options.StrideH(), options.StrideW())
+    dilation = (options.DilationHFactor(), options.DilationWFactor())
+    mode = _PADDING[options.Padding()]
+    kernel = (weights.shape[1], weights.shape[2])
+    for axis, name in ((0, "height"), (1, "width")):
+        want = _expected_out(mode, x.shape[1 + axis], kernel[axis], stride[axis], dilation[axis])
+        if y.shape[1 + axis] != want:
+            raise ctx.fail(f"output {name} {y.shape[1 + axis]} does not match {mode} padding (expected {want})")
+    multiplier = 0
+    if depthwise:
+        multiplier = options.DepthMultiplier() or out_channels // x.shape[3]
+        if x.shape[3] * multiplier != out_channels:
+            raise ctx.fail(f"{x.shape[3]} input channels x depth multiplier {multiplier} != {out_channels} outputs")
+    elif weights.shape[3] != x.shape[3]:
+        raise ctx.fail(f"weights have {weights.shape[3]} input channels, input has {x.shape[3]}")
+    scales = np.broadcast_to(w_scales, (out_channels,)).astype(np.float64)
+    effective = float(np.float64(np.float32(x.scale))) * scales / float(np.float32(y.scale))
+    act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
+    params = ir.ConvParams(
+        stride=stride, dilation=dilation,
+        padding=_padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, dilation), padding_mode=mode,
+        weights=weights, bias=bias, input_offset=-x.zero_point, output_offset=y.zero_point,
+        requant=_requant(effective), act_min=act_min, act_max=act_max, depth_multiplier=multiplier)
+    return params, [ctx.inputs[0]]
+
+
+def _fully_connected(ctx: _OpContext):
+    options = ctx.options(tflite.FullyConnectedOptions)
+    x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    weights = ctx.const(1)
+    if weights is None or weights.dtype != np.int8 or weights.ndim != 2:
+        raise ctx.fail("weights must be a constant int8 2-D tensor")
+    w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
+    out_features, in_features = weights.shape
+    if x.size % in_features:
+        raise ctx.fail(f"input of {x.size} values is not a multiple of {in_features} features")
+    bias = ctx.const(2)
+    bias = np.zeros(out_features, np.int32) if bias is None else bias.astype(np.int32)
+    if w_scales.size == out_features and out_features > 1:
+        if np.any(w_zps != 0):
+            raise ctx.fail("per-channel weights must be symmetric")
+        weights_offset = 0
+    elif w_scales.size == 1:
+        weights_offset = -int(w_zps[0])
+    else:
+        raise ctx.fail(f"{w_scales.size} weight scales for {out_features} outputs")
+    # LiteRT's reference kernel requantizes with double(input_scale) * double(filter_scale) / double(output_scale);
+    # the (multiplier, shift) pairs come from the same double expression per channel, but per-tensor from
+    # GetQuantizedConvolutionMultipler, which takes the scale product in float32.
+    effective = float(x.scale) * w_scales.astype(np.float64) / float(y.scale)
+    requant = _requant(effective)
+    if w_scales.size == 1:
+        pair = _requant(np.array([float(np.float32(x.scale) * w_scales[0]) / float(y.scale)]))
+        requant = ir.Requant(multiplier=pair.multiplier, shift=pair.shift, effective_scale=effective)
+    act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
+    params = ir.FullyConnectedParams(
+        weights=weights, bias=bias, input_offset=-x.zero_point, weights_offset=weights_offset,
+        output_offset=y.zero_point, requant=requant, act_min=act_min, act_max=act_max,
+        keep_num_dims=bool(options.KeepNumDims()))
+    return params, [ctx.inputs[0]]
+
+
+def _add(ctx: _OpContext):
+    options = ctx.options(tflite.AddOptions)
+    a, b, y = (ctx.quantized(ctx.act(0)), ctx.quantized(ctx.act(1)), ctx.quantized(ctx.out))
+    if a.shape != b.shape:
+        raise ctx.fail(f"broadcasting ADD ({a.shape} + {b.shape}) is not supported")
+    left_shift = 20
+    # As in TFLite's add.cc Prepare: 2 * max(scale) in float32 (exact), the rest in double.
+    twice_max = float(2 * max(np.float32(a.scale), np.float32(b.scale)))
+    m1, s1 = quant.quantize_multiplier_smaller_than_one(float(a.scale) / twice_max)
+    m2, s2 = quant.quantize_multiplier_smaller_than_one(float(b.scale) / twice_max)
+    mo, so = quant.quantize_multiplier_smaller_than_one(
+        twice_max / float(np.float32(1 << left_shift) * np.float32(y.scale)))
+    act_min, act_max = ctx.activation_range(options.FusedActivationFunction() if options else 0, y)
+    params = ir.AddParams(
+        input1_offset=-a.zero_point, input2_offset=-b.zero_point, output_offset=y.zero_point,
+        left_shift=left_shift, input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
+        output_multiplier=mo, output_shift=so, act_min=act_min, act_max=act_max)
+    return params, [ctx.inputs[0], ctx.inputs[1]]
+
+
+def _pool(ctx: _OpContext):
+    options = ctx.options(tflite.Pool2DOptions)
+    x, y = ctx.quantized(ctx.act(0), ("int8", "uint8")), ctx.quantized(ctx.out, ("int8", "uint8"))
+    if not math.isclose(x.scale, y.scale, rel_tol=0, abs_tol=0) or x.zero_point != y.zero_point:
+        raise ctx.fail("input and output quantization differ (TFLite's int8 pooling requires them equal)")
+    kernel = (options.FilterHeight(), options.FilterWidth())
+    stride = (options.StrideH(), options.StrideW())
+    mode = _PADDING[options.Padding()]
+    act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
+    params = ir.PoolParams(filter=kernel, stride=stride,
+                           padding=_padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, (1, 1)),
+                           padding_mode=mode, act_min=act_min, act_max=act_max)
+    return params, [ctx.inputs[0]]
+
+
+def _mean(ctx: _OpContext):
+    options = ctx.options(tflite.ReducerOptions)
+    x, y = ctx.quantized(ctx.act(0), ("int8", "uint8")), ctx.quantized(ctx.out, ("int8", "uint8"))
+    axes = ctx.const(1)
+    if axes is None:
+        raise ctx.fail("axes must be constant")
+    axes = tuple(sorted({int(a) % len(x.shape) for a in np.atleast_1d(axes)}))
+    count = int(np.prod([x.shape[a] for a in axes]))
+    # reduce.cc Prepare: QuantizeMultiplier(double(in_scale) / double(out_scale)); QuantizedMeanOrSum then
+    # folds 1/count into the multiplier with an integer division.
+    multiplier, shift = quant.quantize_multiplier(float(x.scale) / float(y.scale))
+    extra = min(count.bit_length() - 1, 32, 31 + shift)
+    multiplier = (multiplier << extra) // count
+    shift -= extra
+    params = ir.MeanParams(axes=axes, keep_dims=bool(options.KeepDims()) if options else False,
+                           input_offset=-x.zero_point, output_offset=y.zero_point,
+                           multiplier=multiplier, shift=shift,
+                           same_scale=(x.scale == y.scale and x.zero_point == y.zero_point))
+    return params, [ctx.inputs[0]]
+
+
+def _softmax(ctx: _OpContext):
+    options = ctx.options(tflite.SoftmaxOptions)
+    x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    if y.zero_point != -128 or not math.isclose(y.scale, 1 / 256, rel_tol=1e-6):
+        raise ctx.fail("int8 softmax output must have scale 1/256 and zero point -128")
+    beta = float(np.float32(options.Beta()))
+    scaled_diff_integer_bits = 5
+    real = min(beta * float(x.scale) * (1 << (31 - scaled_diff_integer_bits)), (1 << 31) - 1.0)
+    multiplier, left_shift = quant.quantize_multiplier(real)
+    if left_shift < 0:
+        raise ctx.fail("softmax input multiplier must be >= 1")
+    radius = math.floor(((1 << scaled_diff_integer_bits) - 1) * (1 << (31 - scaled_diff_integer_bits))
+                        / (1 << left_shift))
+    params = ir.SoftmaxParams(beta=beta, input_multiplier=multiplier, input_left_shift=left_shift,
+                              diff_min=-radius, output_offset=y.zero_point)
+    return params, [ctx.inputs[0]]
+
+
+def _quantize(ctx: _OpContext):
+    x = ctx.act(0)
+    y = ctx.quantized(ctx.out, ("int8", "uint8", "int16"))
+    if x.dtype == "float32":
+        params = ir.QuantizeParams(input_dtype="float32", output_dtype=y.dtype, input_offset=0,
+                                   output_offset=y.zero_point, output_scale=y.scale, requant=None)
+    else:
+        ctx.quantized(x, ("int8", "uint8", "int16"))
+        requant = _requant(np.array([float(x.scale) / float(y.scale)]))
+        params = ir.QuantizeParams(input_dtype=x.dtype, output_dtype=y.dtype, input_offset=-x.zero_point,
+                                   output_offset=y.zero_point, output_scale=y.scale, requant=requant)
+    return params, [ctx.inputs[0]]
+
+
+def _dequantize(ctx: _OpContext):
+    x = ctx.quantized(ctx.act(0), ("int8", "uint8", "int16"))
+    if ctx.out.dtype != "float32":
+        raise ctx.fail("DEQUANTIZE must produce float32")
+    return ir.DequantizeParams(scale=x.scale, zero_point=x.zero_point), [ctx.inputs[0]]
+
+
+def _reshape(ctx: _OpContext):
+    x = ctx.act(0)
+    if x.size != ctx.out.size:
+        raise ctx.fail(f"cannot reshape {x.shape} to {ctx.out.shape}")
+    if x.scale != ctx.out.scale or x.zero_point != ctx.out.zero_point or x.dtype != ctx.out.dtype:
+        raise ctx.fail("RESHAPE changes the quantization")
+    return ir.ReshapeParams(new_shape=ctx.out.shape), [ctx.inputs[0]]
+
+
+def _pad(ctx: _OpContext):
+    x, y = ctx.quantized(ctx.act(0), ("int8", "uint8")), ctx.quantized(ctx.out, ("int8", "uint8"))
+    paddings = ctx.const(1)
+    if paddings is None or paddings.shape != (len(x.shape), 2):
+        raise ctx.fail("paddings must be a constant [rank, 2] tensor")
+    value = ctx.const(2) if len(ctx.inputs) > 2 else None
+    pad_value = int(value.reshape(-1)[0]) if value is not None else y.zero_point
+    if x.scale != y.scale or x.zero_point != y.zero_point:
+        raise ctx.fail("PAD changes the quantization")
+    params = ir.PadParams(paddings=tuple((int(a), int(b)) for a, b in paddings), pad_value=pad_value)
+    return params, [ctx.inputs[0]]
+
+
+def _concatenation(ctx: _OpContext):
+    options = ctx.options(tflite.ConcatenationOptions)
+    y = ctx.quantized(ctx.out, ("int8", "uint8"))
+    parts = [ctx.quantized(ctx.act(i), ("int8", "uint8")) for i in range(len(ctx.inputs))]
+    for part in parts:
+        if part.scale != y.scale or part.zero_point != y.zero_point:
+            raise ctx.fail("int8 CONCATENATION needs every input quantized like the output "
+                           f"('{part.name}' differs)")
+    axis = options.Axis() % len(y.shape)
+    act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
+    return ir.ConcatParams(axis=axis, act_min=act_min, act_max=act_max), list(ctx.inputs)
+
+
+_BUILDERS = {
+    "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected, "ADD": _add,
+    "AVERAGE_POOL_2D": _pool, "MAX_POOL_2D": _pool, "MEAN": _mean, "SOFTMAX": _softmax,
+    "QUANTIZE": _quantize, "DEQUANTIZE": _dequantize, "RESHAPE": _reshape, "PAD": _pad,
+    "CONCATENATION": _concatenation,
+}
