@@ -85,7 +85,14 @@ def rounding_divide_by_pot(x, exponent):
 
 
 def multiply_by_quantized_multiplier(x, multiplier, shift, rounding: str = "double"):
-    """TFLite ``MultiplyByQuantizedMultiplier(int32 x, int32 m, int shift)`` in either rounding form."""
+    """TFLite ``MultiplyByQuantizedMultiplier(int32 x, int32 m, int shift)`` in either rounding form.
+
+    Double rounding is computed as two shifts, which is the same function as gemmlowp's for m >= 0 (always true
+    for a QuantizeMultiplier result): SRDHM's nudge makes it round half up for either sign, i.e.
+    ``(x*m + 2**30) >> 31``; RoundingDivideByPOT rounds half away from zero, i.e.
+    ``(t + 2**(r-1) - (t < 0)) >> r`` for r > 0. (The only saturating case of SRDHM, x == m == INT32_MIN, needs
+    m < 0.) tests/test_quant.py checks this against a literal transcription of the C++ on edge values.
+    """
     x = np.asarray(x, dtype=np.int64)
     multiplier = np.asarray(multiplier, dtype=np.int64)
     shift = np.asarray(shift, dtype=np.int64)
@@ -93,7 +100,17 @@ def multiply_by_quantized_multiplier(x, multiplier, shift, rounding: str = "doub
         left = np.maximum(shift, 0)
         right = np.maximum(-shift, 0)
         # x * (1 << left) is an int32 product in C++; in range for every value the kernels feed it.
-        return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x << left, multiplier), right)
+        t = (x << left) if np.any(left) else x.copy()
+        t *= multiplier
+        t += 1 << 30
+        t >>= 31
+        if np.any(right):
+            half = np.where(right > 0, (np.int64(1) << right) >> 1, 0)
+            negative_fix = (t >> 63) & np.where(right > 0, -1, 0)  # -1 for t < 0 where r > 0
+            negative_fix += half
+            t += negative_fix
+            t >>= right
+        return t
     if rounding == "single":
         total_shift = 31 - shift
         return (x * multiplier + (np.int64(1) << (total_shift - 1))) >> total_shift
@@ -102,9 +119,10 @@ def multiply_by_quantized_multiplier(x, multiplier, shift, rounding: str = "doub
 
 def multiply_by_quantized_multiplier_smaller_than_one(x, multiplier, shift, rounding: str = "double"):
     """TFLite ``MultiplyByQuantizedMultiplierSmallerThanOneExp`` (shift <= 0): used by ADD."""
-    if rounding == "double":
-        return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier), -np.asarray(shift))
-    return multiply_by_quantized_multiplier(x, multiplier, shift, "single")
+    # With shift <= 0 both rounding forms coincide with MultiplyByQuantizedMultiplier's.
+    if np.any(np.asarray(shift) > 0):
+        raise ValueError("shift must be <= 0")
+    return multiply_by_quantized_multiplier(x, multiplier, shift, rounding)
 
 
 def requantize_double(acc, effective_scale):

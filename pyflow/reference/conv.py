@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyflow.ir import ConvParams
-from pyflow.reference._common import exact_int8_matmul, pad_spatial, requantize_clamp
+from pyflow.reference._common import exact_int8_matmul, pad_spatial, requantize_clamp, row_chunks
 
 
 def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.ndarray:
@@ -32,8 +32,12 @@ def conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: st
         cols = x.reshape(-1, x.shape[3])
     else:
         cols = window_taps(x, p, (oh, ow)).reshape(n * oh * ow, -1)
-    acc = exact_int8_matmul(cols, weights.T)
-    acc += p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
-    out = requantize_clamp(acc, p.requant.multiplier, p.requant.shift, p.output_offset, p.act_min, p.act_max,
-                           out_dtype)
+    w_t = weights.T.astype(np.float32)
+    constant = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
+    out = np.empty((cols.shape[0], out_c), out_dtype)
+    for start, stop in row_chunks(cols.shape[0], max(out_c, cols.shape[1])):
+        acc = exact_int8_matmul(cols[start:stop].astype(np.float32), w_t)
+        acc += constant
+        out[start:stop] = requantize_clamp(acc, p.requant.multiplier, p.requant.shift, p.output_offset,
+                                           p.act_min, p.act_max, out_dtype)
     return out.reshape(n, oh, ow, out_c)

@@ -18,7 +18,7 @@ def fully_connected(x: np.ndarray, p: FullyConnectedParams, out_shape: tuple[int
                     out_dtype: str = "int8") -> np.ndarray:
     out_features, in_features = p.weights.shape
     rows = x.reshape(-1, in_features)
-    acc = exact_int8_matmul(rows, p.weights.T)
+    acc = exact_int8_matmul(rows.astype(np.float32), p.weights.T.astype(np.float32))
     acc += p.bias.astype(np.int64) + p.input_offset * p.weights.sum(axis=1, dtype=np.int64)
     if p.weights_offset:
         acc += p.weights_offset * (rows.sum(axis=1, dtype=np.int64)[:, None] + in_features * p.input_offset)
