@@ -104,7 +104,7 @@ def _one_over_one_plus_x_for_x_in_0_1(a):
     # Newton-Raphson in Q2.29: x0 = 48/17 - 32/17 * d, then x += x * (1 - d * x), three times.
     x = _wrap32(1515870810 + _srdhm(half_denominator, -1010580540))
     one_q2 = 1 << 29
-    for _ in range(2):
+    for _ in range(3):
         half_denominator_times_x = _srdhm(half_denominator, x)
         one_minus = _wrap32(one_q2 - half_denominator_times_x)
         x = _wrap32(x + _rescale(_srdhm(x, one_minus), 4, 2))
