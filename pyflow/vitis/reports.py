@@ -238,11 +238,12 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+def _table(header: list[str], rows: list[list[object]], text_columns: int = 1) -> list[str]:
+    """Plain-text table: the first ``text_columns`` columns left-aligned, numbers right-aligned."""
     cells = [header] + [[_cell(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(text.ljust(widths[i]) if i == 0 else text.rjust(widths[i]) for i, text in enumerate(row))
-             for row in cells]
+    lines = ["  ".join(text.ljust(widths[i]) if i < text_columns else text.rjust(widths[i])
+                       for i, text in enumerate(row)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return lines
 
@@ -267,7 +268,7 @@ def format_csynth(report: dict) -> str:
         rows = [["  " * loop["level"] + loop["name"], loop["module"],
                  _span(loop["trip_count_min"], loop["trip_count_max"]), loop["ii"], loop["pipeline_depth"],
                  _span(loop["latency_min"], loop["latency_max"])] for loop in report["loops"]]
-        lines += _table(["loop", "module", "trips", "II", "depth", "latency"], rows)
+        lines += _table(["loop", "module", "trips", "II", "depth", "latency"], rows, text_columns=2)
     return "\n".join(lines) + "\n"
 
 
