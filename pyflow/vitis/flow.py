@@ -25,7 +25,7 @@ import jinja2
 from pyflow.errors import FlowError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE_DIR = REPO_ROOT / "vitis" / "templates"
+TEMPLATE_DIR = REPO_ROOT / "vitis" / "templates"  # templates live in the repository, next to hls/ (not installed)
 
 STAGES = ("csim", "csynth", "cosim", "export")
 FLOWS = ("classic", "unified")
@@ -229,6 +229,9 @@ def _tcl_word(value: object) -> str:
 
 
 def _environment(template_dir: Path) -> jinja2.Environment:
+    if not (Path(template_dir) / "run_hls.tcl.j2").is_file():
+        raise FlowError(f"Vitis templates not found in {template_dir}: run from a checkout of the repository "
+                        "(pip install -e .) or pass template_dir")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
     env.filters["tcl"] = _tcl_word
