@@ -129,8 +129,9 @@ def compare(c, golden, dump, all_rows=False):
 
 
 @flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm (selects the committed manifest)",
+                 "manifest": "manifest to check (default golden/<model>/manifest[-<flavor>].json)",
                  "write": "(re)write the committed manifest instead of checking it (after verifying vs the oracle)"})
-def golden_check(c, model=None, flavor=None, write=False):
+def golden_check(c, model=None, flavor=None, manifest=None, write=False):
     """The CI golden compare: recompute every tensor of the committed inputs and check its sha256."""
     from pyflow.compare import format_table
     from pyflow.golden import check_manifest, read_manifest, write_golden
@@ -139,7 +140,7 @@ def golden_check(c, model=None, flavor=None, write=False):
 
     path, graph = _model(c, model)
     flavor = _cfg(c, "flavor", flavor)
-    manifest_path = _manifest_path(c, graph, flavor)
+    manifest_path = Path(manifest) if manifest else _manifest_path(c, graph, flavor)
     if write:
         items = _inputs(c, graph, None)
         diffs = run_verify(graph, path, items, flavor, log=_log)
@@ -148,15 +149,30 @@ def golden_check(c, model=None, flavor=None, write=False):
             raise FlowError("the reference disagrees with the oracle; not writing a manifest")
         import tempfile
         with tempfile.TemporaryDirectory() as tmp:
-            manifest = write_golden(graph, path, items, Path(tmp), flavor, log=_log)
+            written = write_golden(graph, path, items, Path(tmp), flavor, log=_log)
         from pyflow import fileio
-        fileio.write_json(manifest_path, manifest)
+        fileio.write_json(manifest_path, written)
         print(f"verified against {flavor} and wrote {manifest_path}")
         return
-    manifest = read_manifest(manifest_path)
-    items = load_inputs([str(ROOT / i["source"]) for i in manifest["inputs"]], graph.input,
+    recorded = read_manifest(manifest_path)
+    items = load_inputs([str(ROOT / i["source"]) for i in recorded["inputs"]], graph.input,
                         c.config.pyflow.mean, c.config.pyflow.std)
-    diffs = check_manifest(graph, manifest, items, log=_log)
+    diffs = check_manifest(graph, recorded, items, log=_log)
     _report(diffs, False)
     if any(not d.exact for d in diffs):
         raise Exit(code=1)
+
+
+@flow_task(help={"model": "the .tflite model", "repeats": "runs per measurement (best is kept)",
+                 "tflm": "also time TensorFlow Lite Micro (slow)"})
+def bench(c, model=None, repeats=3, tflm=True):
+    """Per-image time: numpy reference (batch 1 and 8) vs LiteRT BUILTIN_REF, XNNPACK and TFLM, with ratios."""
+    import numpy as np
+
+    from pyflow.bench import benchmark, format_benchmark
+
+    path, graph = _model(c, model)
+    items = _inputs(c, graph, None)
+    images = np.stack([items[k % len(items)].data for k in range(8)])
+    runtimes = ("litert", "xnnpack", "tflm") if tflm else ("litert", "xnnpack")
+    print(format_benchmark(benchmark(graph, path, images, int(repeats), runtimes, log=_log)))

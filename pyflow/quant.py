@@ -3,7 +3,8 @@
 Derivation (from the file's float32 scales, in double precision, exactly as TFLite's kernels do):
 - ``quantize_multiplier(real)``: ``real = q * 2**shift`` with ``q`` in [0.5, 1) (``frexp``), significand
   ``round_half_away(q * 2**31)``; a significand of exactly 2**31 is halved with ``shift + 1``; shifts below -31
-  give (0, 0); shifts above 30 saturate to (2**31 - 1, 30).
+  give (0, 0). (Only TFLITE_SINGLE_ROUNDING builds also saturate shifts above 30; the double-rounding builds
+  that both oracles use do not, and neither does this.)
 
 Application (``flavor`` picks the rounding TFLite uses):
 - ``double`` rounding (gemmlowp, TFLite's default build and TFLM): ``SaturatingRoundingDoublingHighMul`` of
@@ -49,8 +50,6 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
         shift += 1
     if shift < -31:
         return 0, 0
-    if shift > 30:
-        return INT32_MAX, 30
     return q_fixed, shift
 
 

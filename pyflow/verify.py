@@ -10,12 +10,16 @@ from pyflow.compare import TensorDiff, diff, load_tensor
 from pyflow.golden import entries, read_manifest, reference_tensors
 from pyflow.inputs import ModelInput
 from pyflow.ir import Graph
-from pyflow.oracle import run_oracle
+from pyflow.errors import FlowError
+from pyflow.oracle import ORACLES, run_oracle
 
 
 def verify(graph: Graph, model_path: Path, inputs: list[ModelInput], oracle: str,
            log: Callable[[str], None] = print) -> list[TensorDiff]:
     """Run the reference (flavor = oracle) and the oracle on ``inputs``; compare every op output."""
+    if oracle not in ORACLES:
+        raise FlowError(f"unknown oracle '{oracle}'; choose one of {', '.join(ORACLES)} "
+                        "(LiteRT's default XNNPACK kernels round differently and are not an oracle)")
     tensors = [op.output for op in graph.ops]
     log(f"oracle {oracle}: running {len(inputs)} input(s)")
     expected = run_oracle(model_path, np.stack([i.data for i in inputs]), oracle, tensors)

@@ -1,0 +1,59 @@
+"""The invoke CLI: bad input gives one clear message and a non-zero exit, never a traceback."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import MODELS, ROOT
+
+
+def invoke(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "invoke", "-r", str(ROOT), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["layers", "--model", str(MODELS / "float_model.tflite")], "float (unquantized) model"),
+    (["layers", "--model", str(MODELS / "unsupported_op.tflite")], "unsupported op TANH at index 1"),
+    (["layers", "--model", str(MODELS / "not_a_model.tflite")], "not a TensorFlow Lite flatbuffer"),
+    (["layers", "--model", str(MODELS / "truncated.tflite")], "corrupt or truncated"),
+    (["layers", "--model", "no/such/model.tflite"], "model file not found"),
+    (["golden", "--inputs", "no/such/dir/*.png"], "no such file"),
+    (["verify", "--oracle", "xnnpack"], "unknown oracle 'xnnpack'"),
+    (["compare", "--golden", "no/such/golden", "--dump", "x"], "no golden manifest"),
+])
+def test_bad_input_is_one_clear_error(args, message):
+    result = invoke(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_wrong_npy_input(tmp_path):
+    import numpy as np
+
+    np.save(tmp_path / "x.npy", np.zeros((224, 224, 3), np.uint8))
+    result = invoke("golden", "--inputs", str(tmp_path / "x.npy"), "--out", str(tmp_path / "g"))
+    assert result.returncode == 1 and "dtype uint8; the model input is int8" in result.stderr
+    assert not (tmp_path / "g").exists()
+
+
+def test_layers_table():
+    result = invoke("layers")
+    assert result.returncode == 0, result.stderr
+    assert "385,187,552" in result.stdout and result.stdout.count("CONV_2D") >= 33
+
+
+def test_golden_check_fails_loudly_on_a_changed_bit(tmp_path):
+    import json
+
+    manifest = json.loads((ROOT / "golden" / "efficientnet-lite0-int8" / "manifest.json").read_text())
+    manifest["inputs"] = manifest["inputs"][:1]
+    manifest["inputs"][0]["tensors"][17]["sha256"] = "f" * 64  # op 16
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    result = invoke("golden-check", "--manifest", str(path))
+    assert result.returncode == 1
+    assert "FAIL: 1 of 61 tensors differ" in result.stdout and "op 16 ADD" in result.stdout
