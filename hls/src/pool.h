@@ -1,0 +1,73 @@
+// AVERAGE_POOL_2D / MAX_POOL_2D / MEAN(H, W): BUS_BYTES channels per cycle, one window tap per cycle.
+// Only in-image taps count (TFLite excludes padding from the average's divisor).
+// MEAN (QuantizedMeanOrSum): sum + input_offset * count, MultiplyByQuantizedMultiplier, + output offset.
+#ifndef PYFLOW_POOL_H
+#define PYFLOW_POOL_H
+
+#include "engine_types.h"
+#include "requant.h"
+
+static void pool_layer(const layer_desc_t &d, const bus_t *fm_in, bus_t *fm_out) {
+    const int32_t cw = words_for(d.out_c);
+    const bool is_max = d.op == OP_MAX_POOL;
+    int32_t acc[BUS_BYTES];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+POOL_ROW:
+    for (int32_t oy = 0; oy < d.out_h; ++oy) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH
+    POOL_COL:
+        for (int32_t ox = 0; ox < d.out_w; ++ox) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH
+        POOL_CH:
+            for (int32_t c = 0; c < cw; ++c) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/BUS_BYTES
+                for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                    acc[lane] = is_max ? -128 : 0;
+                }
+                int32_t count = 0;
+                int32_t ky = 0, kx = 0;
+            POOL_TAP:
+                for (int32_t t = 0; t < d.k_h * d.k_w; ++t) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_WIDTH
+                    ENGINE_COUNT(CNT_POOL);
+                    const int32_t iy = oy * d.stride_h - d.pad_top + ky;
+                    const int32_t ix = ox * d.stride_w - d.pad_left + kx;
+                    if (iy >= 0 && iy < d.in_h && ix >= 0 && ix < d.in_w) {
+                        const bus_t word = fm_in[d.in_addr + (iy * d.in_w + ix) * cw + c];
+                        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                            const int32_t x = lane_get(word, lane);
+                            acc[lane] = is_max ? (x > acc[lane] ? x : acc[lane]) : acc[lane] + x;
+                        }
+                        ++count;
+                    }
+                    if (++kx == d.k_w) {
+                        kx = 0;
+                        ++ky;
+                    }
+                }
+                bus_t out = 0;
+                for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                    int64_t r;
+                    if (d.op == OP_MEAN) {
+                        r = (int64_t)multiply_by_quantized_multiplier(acc[lane] + d.in_offset * count, d.out_mult,
+                                                                      d.out_shift) + d.out_offset;
+                    } else if (is_max) {
+                        r = acc[lane];
+                    } else {  // average, rounded half away from zero
+                        const int32_t s = acc[lane];
+                        r = s >= 0 ? (s + count / 2) / count : -((-s + count / 2) / count);
+                    }
+                    const int8_t v = c * BUS_BYTES + lane < d.out_c ? (int8_t)clamp_i32(r, d.act_min, d.act_max) : 0;
+                    lane_set(out, lane, v);
+                }
+                fm_out[d.out_addr + (oy * d.out_w + ox) * cw + c] = out;
+            }
+        }
+    }
+}
+
+#endif

@@ -1,0 +1,354 @@
+// Host testbench for the layer engine (csim and cosim): the "driver" in software.
+//
+//   tb_main <build_dir> [--vectors DIR] [--layers A:B] [--report FILE]
+//
+// Reads <build_dir>/layers.txt (descriptors + tensor map) and <build_dir>/ddr_image.bin (parameter image),
+// places the input vector in the activation arena, runs layers A..B-1 (default: all) in order -- engine ops
+// through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE) in plain C++ here -- and compares every
+// layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this run (layer
+// range not starting at 0) is loaded from its vector. Per-layer results and the engine's pipelined-loop
+// iteration counts go to stdout and, as JSON lines, to the report file (default <vectors>/csim_layers.jsonl).
+// Last line: "TB RESULT: PASS" or "TB RESULT: FAIL <reason>"; exit status 0 only on PASS.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "requant.h"
+
+namespace {
+
+struct Layer {
+    int index = -1;
+    std::string name;
+    bool on_engine = false;
+    layer_desc_t d;
+    std::map<std::string, long long> meta;  // tensors, shapes and host-op parameters
+    long long get(const std::string &k) const {
+        auto it = meta.find(k);
+        return it == meta.end() ? -1 : it->second;
+    }
+};
+
+struct TensorRef {
+    int tensor;
+    int addr, h, w, c;
+};
+
+int failures_printed = 0;
+
+bool set_desc_field(layer_desc_t &d, const std::string &k, int32_t v) {
+#define FIELD(f)          \
+    if (k == #f) {        \
+        d.f = v;          \
+        return true;      \
+    }
+    FIELD(op) FIELD(in_h) FIELD(in_w) FIELD(in_c) FIELD(out_h) FIELD(out_w) FIELD(out_c)
+    FIELD(k_h) FIELD(k_w) FIELD(stride_h) FIELD(stride_w) FIELD(dil_h) FIELD(dil_w) FIELD(pad_top) FIELD(pad_left)
+    FIELD(depth_mult) FIELD(k_len) FIELD(in_addr) FIELD(in2_addr) FIELD(out_addr)
+    FIELD(wt_addr) FIELD(bias_addr) FIELD(mult_addr) FIELD(shift_addr) FIELD(scale_addr)
+    FIELD(in_offset) FIELD(in2_offset) FIELD(out_offset) FIELD(weights_offset) FIELD(act_min) FIELD(act_max)
+    FIELD(left_shift) FIELD(in1_mult) FIELD(in1_shift) FIELD(in2_mult) FIELD(in2_shift) FIELD(out_mult)
+    FIELD(out_shift)
+#undef FIELD
+    return false;
+}
+
+void unpack(const std::vector<bus_t> &arena, const TensorRef &t, std::vector<int8_t> &dense) {
+    const int cw = words_for(t.c);
+    dense.assign((size_t)t.h * t.w * t.c, 0);
+    for (int p = 0; p < t.h * t.w; ++p)
+        for (int c = 0; c < t.c; ++c)
+            dense[(size_t)p * t.c + c] = lane_get(arena[(size_t)t.addr + (size_t)p * cw + c / BUS_BYTES], c % BUS_BYTES);
+}
+
+void pack(std::vector<bus_t> &arena, const TensorRef &t, const std::vector<int8_t> &dense) {
+    const int cw = words_for(t.c);
+    for (int p = 0; p < t.h * t.w; ++p)
+        for (int wd = 0; wd < cw; ++wd) {
+            bus_t word = 0;
+            for (int lane = 0; lane < BUS_BYTES; ++lane) {
+                const int c = wd * BUS_BYTES + lane;
+                lane_set(word, lane, c < t.c ? dense[(size_t)p * t.c + c] : (int8_t)0);
+            }
+            arena[(size_t)t.addr + (size_t)p * cw + wd] = word;
+        }
+}
+
+// Returns "" when OK, else a reason.
+std::string read_vector(const std::string &path, size_t bytes, std::vector<int8_t> &out) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return "missing vector file " + path;
+    out.assign(bytes, 0);
+    f.read(reinterpret_cast<char *>(out.data()), (std::streamsize)bytes);
+    if ((size_t)f.gcount() != bytes) return "short vector file " + path;
+    char extra;
+    if (f.read(&extra, 1)) return "vector file too long " + path;
+    return "";
+}
+
+// ----- host-side ops (plain C++) -----
+void host_reshape(const std::vector<int8_t> &in, std::vector<int8_t> &out) { out = in; }
+
+void host_pad(const Layer &L, const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    const layer_desc_t &d = L.d;
+    const int pt = d.pad_top, pl = d.pad_left, pc = (int)L.get("pad_c0");
+    out.assign((size_t)d.out_h * d.out_w * d.out_c, (int8_t)L.get("pad_value"));
+    for (int y = 0; y < d.in_h; ++y)
+        for (int x = 0; x < d.in_w; ++x)
+            for (int c = 0; c < d.in_c; ++c)
+                out[((size_t)(y + pt) * d.out_w + (x + pl)) * d.out_c + c + pc] =
+                    in[((size_t)y * d.in_w + x) * d.in_c + c];
+}
+
+void host_concat(const Layer &L, const std::vector<int8_t> &a, const std::vector<int8_t> &b,
+                 std::vector<int8_t> &out) {
+    const long long outer = L.get("outer"), ia = L.get("inner_a"), ib = L.get("inner_b");
+    out.clear();
+    for (long long o = 0; o < outer; ++o) {
+        for (long long i = 0; i < ia; ++i) out.push_back(a[o * ia + i]);
+        for (long long i = 0; i < ib; ++i) out.push_back(b[o * ib + i]);
+    }
+    for (auto &v : out) v = (int8_t)clamp_i32(v, L.d.act_min, L.d.act_max);
+}
+
+void host_quantize(const Layer &L, const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    const bool in_unsigned = L.get("in_unsigned") == 1;
+    out.resize(in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+        const int32_t x = in_unsigned ? (int32_t)(uint8_t)in[i] : (int32_t)in[i];
+        const int32_t r = multiply_by_quantized_multiplier(x + L.d.in_offset, L.d.out_mult, L.d.out_shift);
+        out[i] = (int8_t)(uint8_t)clamp_i32((int64_t)r + L.d.out_offset, L.d.act_min, L.d.act_max);
+    }
+}
+
+std::string json_escape(const std::string &s) { return s; }  // names are TFLite op names: no escaping needed
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        std::printf("usage: %s <build_dir> [--vectors DIR] [--layers A:B] [--report FILE]\n", argv[0]);
+        std::printf("TB RESULT: FAIL usage\n");
+        return 2;
+    }
+    const std::string build_dir = argv[1];
+    std::string vec_dir = build_dir + "/vectors/0";
+    std::string report;
+    int first = 0, last = -1;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--vectors" && i + 1 < argc) {
+            vec_dir = argv[++i];
+        } else if (a == "--report" && i + 1 < argc) {
+            report = argv[++i];
+        } else if (a == "--layers" && i + 1 < argc) {
+            const std::string r = argv[++i];
+            const size_t colon = r.find(':');
+            if (colon == std::string::npos) {
+                first = std::atoi(r.c_str());
+                last = first + 1;
+            } else {
+                first = colon ? std::atoi(r.substr(0, colon).c_str()) : 0;
+                last = colon + 1 < r.size() ? std::atoi(r.substr(colon + 1).c_str()) : -1;
+            }
+        } else {
+            std::printf("TB RESULT: FAIL bad argument %s\n", a.c_str());
+            return 2;
+        }
+    }
+    if (report.empty()) report = vec_dir + "/csim_layers.jsonl";
+
+    // ---- descriptors ----
+    std::ifstream lf(build_dir + "/layers.txt");
+    if (!lf) {
+        std::printf("TB RESULT: FAIL missing %s/layers.txt\n", build_dir.c_str());
+        return 1;
+    }
+    std::vector<Layer> layers;
+    long long arena_words = 0, image_words = 0, bus_bits = 0;
+    TensorRef input = {-1, 0, 0, 0, 0};
+    std::string line;
+    while (std::getline(lf, line)) {
+        std::istringstream ss(line);
+        std::string kind;
+        ss >> kind;
+        if (kind.empty() || kind[0] == '#') continue;
+        std::map<std::string, std::string> kv;
+        std::string tok;
+        while (ss >> tok) {
+            const size_t eq = tok.find('=');
+            if (eq != std::string::npos) kv[tok.substr(0, eq)] = tok.substr(eq + 1);
+        }
+        if (kind == "arena") {
+            arena_words = std::atoll(kv["arena_words"].c_str());
+            image_words = std::atoll(kv["image_words"].c_str());
+            bus_bits = std::atoll(kv["axi_bits"].c_str());
+        } else if (kind == "input") {
+            input = {std::atoi(kv["tensor"].c_str()), std::atoi(kv["addr"].c_str()), std::atoi(kv["h"].c_str()),
+                     std::atoi(kv["w"].c_str()), std::atoi(kv["c"].c_str())};
+        } else if (kind == "layer") {
+            Layer L;
+            std::memset(&L.d, 0, sizeof(L.d));
+            for (auto &p : kv) {
+                if (p.first == "name") {
+                    L.name = p.second;
+                } else if (p.first == "where") {
+                    L.on_engine = p.second == "engine";
+                } else if (!set_desc_field(L.d, p.first, (int32_t)std::atoll(p.second.c_str()))) {
+                    L.meta[p.first] = std::atoll(p.second.c_str());
+                }
+            }
+            L.index = (int)L.get("index");
+            layers.push_back(L);
+        }
+    }
+    if (bus_bits != AXI_BITS) {
+        std::printf("TB RESULT: FAIL layers.txt was generated for AXI_BITS=%lld, binary built for %d\n", bus_bits,
+                    AXI_BITS);
+        return 1;
+    }
+    if (last < 0 || last > (int)layers.size()) last = (int)layers.size();
+    if (first < 0 || first >= last) {
+        std::printf("TB RESULT: FAIL empty layer range %d:%d\n", first, last);
+        return 1;
+    }
+
+    // ---- parameter image and activation arena ----
+    std::vector<bus_t> image((size_t)image_words + 1, bus_t(0));
+    {
+        std::ifstream f(build_dir + "/ddr_image.bin", std::ios::binary);
+        if (!f) {
+            std::printf("TB RESULT: FAIL missing %s/ddr_image.bin\n", build_dir.c_str());
+            return 1;
+        }
+        std::vector<uint64_t> raw((size_t)image_words * (BUS_BYTES / 8));
+        f.read(reinterpret_cast<char *>(raw.data()), (std::streamsize)(raw.size() * 8));
+        if ((size_t)f.gcount() != raw.size() * 8) {
+            std::printf("TB RESULT: FAIL short ddr_image.bin\n");
+            return 1;
+        }
+        for (size_t w = 0; w < (size_t)image_words; ++w)
+            for (int j = 0; j < BUS_BYTES / 8; ++j) image[w].range(64 * j + 63, 64 * j) = raw[w * (BUS_BYTES / 8) + j];
+    }
+    std::vector<bus_t> arena((size_t)arena_words + 1, bus_t(0));
+    std::map<int, bool> produced;
+
+    auto tensor_bytes = [](const TensorRef &t) { return (size_t)t.h * t.w * t.c; };
+    auto vec_path = [&](int tensor) { return vec_dir + "/tensor_" + std::to_string(tensor) + ".bin"; };
+    std::string fail_reason;
+
+    // Make an input tensor available: produced in this run, else loaded from its golden vector.
+    auto ensure = [&](const TensorRef &t) -> bool {
+        if (produced[t.tensor]) return true;
+        std::vector<int8_t> dense;
+        const std::string err = read_vector(vec_path(t.tensor), tensor_bytes(t), dense);
+        if (!err.empty()) {
+            if (fail_reason.empty()) fail_reason = err;
+            std::printf("ERROR: %s\n", err.c_str());
+            return false;
+        }
+        pack(arena, t, dense);
+        produced[t.tensor] = true;
+        return true;
+    };
+    (void)input;
+
+    std::FILE *rep = std::fopen(report.c_str(), "w");
+    if (!rep) {
+        std::printf("TB RESULT: FAIL cannot write %s\n", report.c_str());
+        return 1;
+    }
+    std::printf("%-5s %-18s %-6s %10s %10s  %s\n", "layer", "op", "where", "bytes", "mismatch", "result");
+    int failed_layers = 0;
+    std::string first_failed;
+    for (int li = first; li < last; ++li) {
+        Layer &L = layers[li];
+        const layer_desc_t &d = L.d;
+        const TensorRef in1 = {(int)L.get("in_tensor"), d.in_addr, d.in_h, d.in_w, d.in_c};
+        const TensorRef out = {(int)L.get("out_tensor"), d.out_addr, d.out_h, d.out_w, d.out_c};
+        bool ok = ensure(in1);
+        TensorRef in2 = {(int)L.get("in2_tensor"), d.in2_addr, (int)L.get("in2_h"), (int)L.get("in2_w"),
+                         (int)L.get("in2_c")};
+        if (in2.tensor >= 0) ok = ensure(in2) && ok;
+        if (!ok) {
+            std::printf("%-5d %-18s %-6s %10s %10s  %s\n", L.index, L.name.c_str(), L.on_engine ? "engine" : "host",
+                        "-", "-", "NO INPUT");
+            ++failed_layers;
+            if (first_failed.empty()) first_failed = std::to_string(L.index) + " " + L.name;
+            continue;
+        }
+        for (int k = 0; k < CNT_COUNT; ++k) g_engine_counters[k] = 0;
+        if (L.on_engine) {
+            engine_top(d, arena.data(), arena.data(), arena.data(), image.data());
+        } else {
+            std::vector<int8_t> a, b, r;
+            unpack(arena, in1, a);
+            if (in2.tensor >= 0) unpack(arena, in2, b);
+            if (d.op == OP_RESHAPE) host_reshape(a, r);
+            else if (d.op == OP_PAD) host_pad(L, a, r);
+            else if (d.op == OP_CONCAT) host_concat(L, a, b, r);
+            else if (d.op == OP_QUANTIZE) host_quantize(L, a, r);
+            else {
+                std::printf("TB RESULT: FAIL layer %d: no host implementation for %s\n", L.index, L.name.c_str());
+                return 1;
+            }
+            pack(arena, out, r);
+        }
+        produced[out.tensor] = true;
+
+        // ---- compare ----
+        std::vector<int8_t> got, expected;
+        unpack(arena, out, got);
+        const std::string err = read_vector(vec_path(out.tensor), tensor_bytes(out), expected);
+        long long mismatches = 0;
+        std::string result = "PASS";
+        if (!err.empty()) {
+            result = "NO VECTOR";
+            std::printf("ERROR: %s\n", err.c_str());
+            if (fail_reason.empty()) fail_reason = err;
+        } else {
+            for (size_t i = 0; i < got.size(); ++i) {
+                if (got[i] == expected[i]) continue;
+                if (++mismatches <= 5 && failures_printed < 20) {
+                    ++failures_printed;
+                    const size_t c = i % out.c, p = i / out.c;
+                    std::printf("MISMATCH layer %d %s at NHWC (0,%zu,%zu,%zu): expected %d got %d\n", L.index,
+                                L.name.c_str(), p / out.w, p % out.w, c, (int)expected[i], (int)got[i]);
+                }
+            }
+            if (mismatches) result = "FAIL";
+        }
+        if (result != "PASS") {
+            ++failed_layers;
+            if (first_failed.empty()) first_failed = std::to_string(L.index) + " " + L.name;
+        }
+        std::printf("%-5d %-18s %-6s %10zu %10lld  %s\n", L.index, L.name.c_str(), L.on_engine ? "engine" : "host",
+                    got.size(), mismatches, result.c_str());
+        std::fprintf(rep, "{\"layer\": %d, \"op\": \"%s\", \"where\": \"%s\", \"bytes\": %zu, \"mismatches\": %lld, "
+                          "\"result\": \"%s\", \"iterations\": {",
+                     L.index, json_escape(L.name).c_str(), L.on_engine ? "engine" : "host", got.size(), mismatches,
+                     result.c_str());
+        for (int k = 0; k < CNT_COUNT; ++k)
+            std::fprintf(rep, "%s\"%s\": %llu", k ? ", " : "", ENGINE_COUNTER_NAMES[k],
+                         (unsigned long long)g_engine_counters[k]);
+        std::fprintf(rep, "}}\n");
+    }
+    std::fclose(rep);
+    int engine_layers = 0;
+    for (int li = first; li < last; ++li) engine_layers += layers[li].on_engine ? 1 : 0;
+    std::printf("layers %d:%d run: %d on the engine, %d on the host; %d failed\n", first, last, engine_layers,
+                last - first - engine_layers, failed_layers);
+    if (failed_layers) {
+        std::printf("TB RESULT: FAIL %d layer(s) differ or lack vectors; first: layer %s%s%s\n", failed_layers,
+                    first_failed.c_str(), fail_reason.empty() ? "" : "; ", fail_reason.c_str());
+        return 1;
+    }
+    std::printf("TB RESULT: PASS\n");
+    return 0;
+}

@@ -1,0 +1,337 @@
+"""From the IR to what the layer engine and its testbench consume (all under <build>/hls, nothing in hls/):
+
+- include/engine_config.h : compile-time configuration (pyflow.hls.config)
+- memory_map.h            : arena/image sizes, tensor addresses, descriptor table (for a driver)
+- layers.txt              : the same descriptors, read by the testbench at run time
+- ddr_image.bin           : parameter image: per layer weights, folded biases, multipliers, shifts
+                            (and, for FULLY_CONNECTED, the double effective scales), each table word aligned
+- vectors/<k>/            : input and every op output of image k (dense NHWC bytes) + manifest.json
+
+Layouts (bus word = config.bus_bytes int8 lanes, little-endian):
+- activations: NHWC, channels padded to whole words (every pixel starts on a word boundary), zero pad lanes;
+- CONV_2D / FC weights: one row per output channel: (KH, KW, C padded to words) flattened, padded to a multiple
+  of max(PI, bus bytes); rows padded to a multiple of PO;
+- DEPTHWISE weights: per channel tile (one word of input channels) and tap: bus_bytes * M bytes, lane-major;
+- bias is folded: bias + input_offset * sum(weights) (FC also + weights_offset * I * input_offset), so the MAC
+  array multiplies raw int8 values and spatial padding with the input zero point cancels exactly.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pyflow import quant
+from pyflow.errors import FlowError
+from pyflow.hls.config import EngineConfig, render_config_header
+from pyflow.hls.render import render, write_atomic
+from pyflow.ir import Graph, Op
+
+ENGINE_OPS = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "ADD": 3, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 5, "MEAN": 6,
+              "FULLY_CONNECTED": 7}
+HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103}
+
+# layer_desc_t fields (hls/src/engine_types.h); everything else in a layer record is testbench metadata.
+DESC_FIELDS = ("op", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
+               "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult", "k_len", "in_addr", "in2_addr", "out_addr",
+               "wt_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr", "in_offset", "in2_offset",
+               "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult", "in1_shift",
+               "in2_mult", "in2_shift", "out_mult", "out_shift")
+INT32 = (quant.INT32_MIN, quant.INT32_MAX)
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b) * b
+
+
+def hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """A tensor shape as (H, W, C) of one batch element: channels last, 2-D (N, C) as 1x1xC."""
+    if len(shape) == 4:
+        return int(shape[1]), int(shape[2]), int(shape[3])
+    if len(shape) == 3:
+        return 1, int(shape[1]), int(shape[2])
+    if len(shape) == 2:
+        return 1, 1, int(shape[1])
+    if len(shape) == 1:
+        return 1, 1, int(shape[0])
+    raise FlowError(f"tensor shape {shape} has no NHWC mapping")
+
+
+@dataclass
+class Layer:
+    index: int
+    name: str
+    where: str  # engine | host
+    fields: dict = field(default_factory=dict)  # descriptor fields
+    meta: dict = field(default_factory=dict)  # tensors, second-input shape, host-op parameters
+
+
+@dataclass
+class Plan:
+    graph: Graph
+    config: EngineConfig
+    flavor: str
+    tensor_addr: dict[int, int]
+    arena_words: int
+    image: bytes
+    layers: list[Layer]
+
+    @property
+    def image_words(self) -> int:
+        return len(self.image) // self.config.bus_bytes
+
+
+class _Image:
+    """The parameter image under construction: word-aligned blobs, addresses in words."""
+
+    def __init__(self, bus_bytes: int):
+        self.bus_bytes = bus_bytes
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: bytes) -> int:
+        addr = self.size // self.bus_bytes
+        padded = data + bytes(_ceil(len(data), self.bus_bytes) - len(data))
+        self.parts.append(padded)
+        self.size += len(padded)
+        return addr
+
+    def add_i32(self, values, what: str) -> int:
+        values = np.asarray(values, dtype=np.int64)
+        if values.size and (values.min() < INT32[0] or values.max() > INT32[1]):
+            raise FlowError(f"{what} does not fit int32")
+        return self.add(values.astype("<i4").tobytes())
+
+    def bytes(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _per_channel(values: np.ndarray, channels: int) -> np.ndarray:
+    values = np.asarray(values)
+    return np.broadcast_to(values, (channels,)) if values.size == 1 else values
+
+
+def _check_int8(graph: Graph, op: Op):
+    for t in list(op.inputs) + list(op.outputs):
+        if graph.tensor(t).dtype != "int8":
+            raise FlowError(f"op {op.index} {op.op_type}: tensor {t} is {graph.tensor(t).dtype}; the engine runs int8 only")
+
+
+def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
+    cfg = config.validate()
+    bb = cfg.bus_bytes
+    if len(graph.inputs) != 1:
+        raise FlowError(f"model '{graph.name}' has {len(graph.inputs)} inputs; the testbench supports one")
+
+    # ---- activation arena: the input, then every op output, each word aligned ----
+    tensor_addr: dict[int, int] = {}
+    arena = 0
+    for t in [graph.inputs[0]] + [op.output for op in graph.ops]:
+        tensor = graph.tensor(t)
+        if tensor.dtype not in ("int8", "uint8"):
+            raise FlowError(f"tensor {t} '{tensor.name}' is {tensor.dtype}; only int8/uint8 tensors run in csim")
+        h, w, c = hwc(tensor.shape)
+        if tensor.shape[0] != 1:
+            raise FlowError(f"tensor {t} has batch {tensor.shape[0]}; the engine runs batch 1")
+        tensor_addr[t] = arena
+        arena += h * w * (-(-c // bb))
+    if arena * bb > cfg.fm_depth_bytes:
+        raise FlowError(f"activation arena needs {arena * bb} bytes > fm_depth_bytes={cfg.fm_depth_bytes}")
+
+    image = _Image(bb)
+    layers: list[Layer] = []
+    for op in graph.ops:
+        layers.append(_layer(graph, op, cfg, flavor, image, tensor_addr))
+    image_bytes = image.bytes() or bytes(bb)
+    if len(image_bytes) > cfg.wt_depth_bytes:
+        raise FlowError(f"parameter image needs {len(image_bytes)} bytes > wt_depth_bytes={cfg.wt_depth_bytes}")
+    return Plan(graph, cfg, flavor, tensor_addr, arena, image_bytes, layers)
+
+
+def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, addr: dict[int, int]) -> Layer:
+    bb = cfg.bus_bytes
+    kind = op.op_type
+    p = op.params
+    x = graph.tensor(op.inputs[0])
+    y = graph.tensor(op.output)
+    ih, iw, ic = hwc(x.shape)
+    oh, ow, oc = hwc(y.shape)
+    f = dict.fromkeys(DESC_FIELDS, 0)
+    f.update(in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc, in_addr=addr[op.inputs[0]],
+             out_addr=addr[op.output], stride_h=1, stride_w=1, dil_h=1, dil_w=1, k_h=1, k_w=1, depth_mult=1,
+             in2_addr=0, act_min=-128, act_max=127)
+    meta = {"index": op.index, "in_tensor": op.inputs[0], "out_tensor": op.output, "in2_tensor": -1}
+    where = "engine"
+    what = f"op {op.index} {kind}"
+
+    if kind in ENGINE_OPS:
+        _check_int8(graph, op)
+        f["op"] = ENGINE_OPS[kind]
+        if oc > cfg.max_cout:
+            raise FlowError(f"{what}: {oc} output channels > max_cout={cfg.max_cout}")
+    elif kind in HOST_OPS:
+        f["op"] = HOST_OPS[kind]
+        where = "host"
+    else:
+        raise FlowError(f"{what}: not supported by the engine or the csim host")
+
+    if kind in ("CONV_2D", "FULLY_CONNECTED"):
+        if kind == "CONV_2D":
+            weights = p.weights.astype(np.int64)  # OHWI
+            (kh, kw), (sh, sw), (dh, dw) = p.kernel, p.stride, p.dilation
+            f.update(k_h=kh, k_w=kw, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw, pad_top=p.padding.top,
+                     pad_left=p.padding.left)
+            bias = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=(1, 2, 3))
+        else:
+            if ih * iw != 1:
+                raise FlowError(f"{what}: input {x.shape} is not flat; FULLY_CONNECTED needs (1, I) or 1x1xI")
+            weights = p.weights.astype(np.int64)[:, None, None, :]
+            kh = kw = 1
+            bias = (p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=(1, 2, 3))
+                    + p.weights_offset * ic * p.input_offset)
+            f["weights_offset"] = p.weights_offset
+        cw_in = -(-ic // bb)
+        k_len = _ceil(kh * kw * cw_in * bb, cfg.row_align)
+        if k_len > cfg.win_bytes:
+            raise FlowError(f"{what}: window of {kh}x{kw}x{ic} needs {k_len} bytes > win_bytes={cfg.win_bytes}")
+        rows = np.zeros((_ceil(oc, cfg.po), kh * kw, cw_in * bb), np.int8)
+        rows[:oc, :, :ic] = weights.reshape(oc, kh * kw, ic)
+        rows = np.concatenate([rows.reshape(rows.shape[0], -1),
+                               np.zeros((rows.shape[0], k_len - kh * kw * cw_in * bb), np.int8)], axis=1)
+        f["k_len"] = k_len
+        f["wt_addr"] = image.add(rows.tobytes())
+        f["bias_addr"] = image.add_i32(bias, f"{what} folded bias")
+        f["mult_addr"] = image.add_i32(_per_channel(p.requant.multiplier, oc), f"{what} multiplier")
+        f["shift_addr"] = image.add_i32(_per_channel(p.requant.shift, oc), f"{what} shift")
+        if kind == "FULLY_CONNECTED":
+            scale = np.ascontiguousarray(_per_channel(p.requant.effective_scale, oc), dtype="<f8")
+            f["scale_addr"] = image.add(scale.tobytes())
+        f.update(in_offset=p.input_offset, out_offset=p.output_offset, act_min=p.act_min, act_max=p.act_max)
+    elif kind == "DEPTHWISE_CONV_2D":
+        (kh, kw), (sh, sw), (dh, dw) = p.kernel, p.stride, p.dilation
+        m = max(1, p.depth_multiplier)
+        if m > cfg.max_depth_mult:
+            raise FlowError(f"{what}: depth multiplier {m} > max_depth_mult={cfg.max_depth_mult}")
+        if (kh - 1) * dh + 1 > cfg.max_k or kh * kw > cfg.max_k * cfg.max_k or kw > cfg.max_k:
+            raise FlowError(f"{what}: kernel {kh}x{kw} (dilation {dh}) exceeds max_k={cfg.max_k}")
+        if iw > cfg.max_width:
+            raise FlowError(f"{what}: input width {iw} > max_width={cfg.max_width}")
+        cw_in = -(-ic // bb)
+        w = np.zeros((kh * kw, cw_in * bb, m), np.int8)
+        w[:, :ic, :] = p.weights.reshape(kh * kw, ic, m)
+        w = w.reshape(kh * kw, cw_in, bb, m).transpose(1, 0, 2, 3)  # tile, tap, lane, m
+        bias = p.bias.astype(np.int64) + p.input_offset * p.weights.reshape(-1, oc).sum(axis=0, dtype=np.int64)
+        f.update(k_h=kh, k_w=kw, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw, pad_top=p.padding.top,
+                 pad_left=p.padding.left, depth_mult=m, in_offset=p.input_offset, out_offset=p.output_offset,
+                 act_min=p.act_min, act_max=p.act_max)
+        f["wt_addr"] = image.add(np.ascontiguousarray(w).tobytes())
+        f["bias_addr"] = image.add_i32(bias, f"{what} folded bias")
+        f["mult_addr"] = image.add_i32(_per_channel(p.requant.multiplier, oc), f"{what} multiplier")
+        f["shift_addr"] = image.add_i32(_per_channel(p.requant.shift, oc), f"{what} shift")
+    elif kind == "ADD":
+        x2 = graph.tensor(op.inputs[1])
+        if tuple(x2.shape) != tuple(x.shape) or tuple(y.shape) != tuple(x.shape):
+            raise FlowError(f"{what}: broadcasting ADD {x.shape} + {x2.shape} is not supported")
+        f.update(in2_addr=addr[op.inputs[1]], in_offset=p.input1_offset, in2_offset=p.input2_offset,
+                 out_offset=p.output_offset, left_shift=p.left_shift, in1_mult=p.input1_multiplier,
+                 in1_shift=p.input1_shift, in2_mult=p.input2_multiplier, in2_shift=p.input2_shift,
+                 out_mult=p.output_multiplier, out_shift=p.output_shift, act_min=p.act_min, act_max=p.act_max)
+        meta.update(in2_tensor=op.inputs[1], in2_h=ih, in2_w=iw, in2_c=ic)
+    elif kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        if oc != ic:
+            raise FlowError(f"{what}: channel count changes")
+        f.update(k_h=p.filter[0], k_w=p.filter[1], stride_h=p.stride[0], stride_w=p.stride[1],
+                 pad_top=p.padding.top, pad_left=p.padding.left, act_min=p.act_min, act_max=p.act_max)
+    elif kind == "MEAN":
+        if len(x.shape) != 4 or tuple(sorted(p.axes)) != (1, 2):
+            raise FlowError(f"{what}: only MEAN over the spatial axes (1, 2) of a 4-D tensor is supported")
+        lo, hi = quant.DTYPE_RANGE[y.dtype]
+        f.update(k_h=ih, k_w=iw, in_offset=p.input_offset, out_offset=p.output_offset, out_mult=p.multiplier,
+                 out_shift=p.shift, act_min=lo, act_max=hi)
+    elif kind == "RESHAPE":
+        if x.size != y.size:
+            raise FlowError(f"{what}: sizes differ")
+    elif kind == "PAD":
+        pads = [tuple(map(int, pr)) for pr in p.paddings]
+        if len(pads) != len(x.shape) or pads[0] != (0, 0):
+            raise FlowError(f"{what}: only NHWC/NC padding without batch padding is supported")
+        full = [(0, 0)] * (4 - len(pads)) + pads  # as (N, H, W, C)
+        if len(pads) == 3:
+            full = [(0, 0), (0, 0), pads[1], pads[2]]
+        f.update(pad_top=full[1][0], pad_left=full[2][0])
+        meta.update(pad_c0=full[3][0], pad_value=int(p.pad_value))
+    elif kind == "CONCATENATION":
+        if len(op.inputs) != 2:
+            raise FlowError(f"{what}: only two-input concatenation is supported")
+        x2 = graph.tensor(op.inputs[1])
+        axis = p.axis
+        meta.update(in2_tensor=op.inputs[1], outer=int(np.prod(x.shape[:axis])),
+                    inner_a=int(np.prod(x.shape[axis:])), inner_b=int(np.prod(x2.shape[axis:])))
+        h2, w2, c2 = hwc(x2.shape)
+        meta.update(in2_h=h2, in2_w=w2, in2_c=c2)
+        f.update(in2_addr=addr[op.inputs[1]], act_min=p.act_min, act_max=p.act_max)
+    elif kind == "QUANTIZE":
+        if p.requant is None or p.input_dtype not in ("int8", "uint8") or p.output_dtype not in ("int8", "uint8"):
+            raise FlowError(f"{what}: only int8/uint8 requantization runs in the csim host")
+        lo, hi = quant.DTYPE_RANGE[p.output_dtype]
+        f.update(in_offset=p.input_offset, out_offset=p.output_offset, out_mult=int(p.requant.multiplier[0]),
+                 out_shift=int(p.requant.shift[0]), act_min=lo, act_max=hi)
+        meta["in_unsigned"] = 1 if p.input_dtype == "uint8" else 0
+    for k, v in f.items():
+        f[k] = int(v)
+        if not INT32[0] <= f[k] <= INT32[1]:
+            raise FlowError(f"{what}: descriptor field {k}={v} does not fit int32")
+    return Layer(op.index, kind, where, f, meta)
+
+
+def layers_text(pl: Plan) -> str:
+    lines = ["# pyflow layer engine descriptors: one 'layer' line per op, key=value (see hls/tb/tb_main.cpp)",
+             f"arena arena_words={pl.arena_words} image_words={pl.image_words} axi_bits={pl.config.axi_bits}"]
+    t = pl.graph.inputs[0]
+    h, w, c = hwc(pl.graph.tensor(t).shape)
+    lines.append(f"input tensor={t} addr={pl.tensor_addr[t]} h={h} w={w} c={c}")
+    for L in pl.layers:
+        kv = [f"name={L.name}", f"where={L.where}"] + [f"{k}={v}" for k, v in L.fields.items()] + \
+             [f"{k}={v}" for k, v in L.meta.items()]
+        lines.append("layer " + " ".join(kv))
+    return "\n".join(lines) + "\n"
+
+
+def memory_map_header(pl: Plan) -> str:
+    tensors = []
+    for t, a in pl.tensor_addr.items():
+        h, w, c = hwc(pl.graph.tensor(t).shape)
+        tensors.append({"index": t, "addr": a, "h": h, "w": w, "c": c, "name": pl.graph.tensor(t).name})
+    layers = [{"index": L.index, "name": L.name, "where": L.where, "fields": list(L.fields.items())}
+              for L in pl.layers]
+    return render("memory_map.h.j2", model=pl.graph.name, sha256=pl.graph.source_sha256 or "-", flavor=pl.flavor,
+                  arena_words=pl.arena_words, image_words=pl.image_words, tensors=tensors, layers=layers)
+
+
+def generate(graph: Graph, out_dir: Path, config: EngineConfig, flavor: str) -> Plan:
+    """Write config header, memory map, descriptors and parameter image into out_dir (deterministic)."""
+    pl = plan(graph, config, flavor)
+    out_dir = Path(out_dir)
+    write_atomic(out_dir / "include" / "engine_config.h", render_config_header(pl.config))
+    write_atomic(out_dir / "memory_map.h", memory_map_header(pl))
+    write_atomic(out_dir / "layers.txt", layers_text(pl))
+    write_atomic(out_dir / "ddr_image.bin", pl.image)
+    return pl
+
+
+def write_vectors(pl: Plan, values: dict[int, np.ndarray], image_index: int, out_dir: Path) -> Path:
+    """Dense NHWC bytes of the input and of every op output for one batch element, plus a JSON manifest."""
+    vdir = Path(out_dir) / "vectors" / str(image_index)
+    manifest = {"model": pl.graph.name, "flavor": pl.flavor, "image": image_index, "tensors": []}
+    for t in [pl.graph.inputs[0]] + [op.output for op in pl.graph.ops]:
+        data = np.ascontiguousarray(values[t][image_index]).tobytes()
+        name = f"tensor_{t}.bin"
+        write_atomic(vdir / name, data)
+        manifest["tensors"].append({"tensor": t, "file": name, "shape": list(pl.graph.tensor(t).shape),
+                                    "dtype": pl.graph.tensor(t).dtype, "bytes": len(data),
+                                    "sha256": hashlib.sha256(data).hexdigest()})
+    write_atomic(vdir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    return vdir

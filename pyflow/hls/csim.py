@@ -1,0 +1,235 @@
+"""C simulation of the layer engine: generate -> compile (cached) -> run the testbench per image -> results.
+
+    result = run_csim("models/efficientnet-lite0-int8.tflite", "build/efficientnet-lite0-int8", x_uint8)
+    result.passed, result.layers[i].result, result.compile_seconds, result.run_seconds
+
+Everything goes under <build_dir>/hls. The testbench binary is cached under <build_dir>/hls/csim/, named by a
+hash of every kernel/testbench source, the generated config header, the flavor, the flags and the include dir;
+it is rebuilt only when one of those changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from pyflow.errors import FlowError
+from pyflow.hls.codegen import Plan, generate, write_vectors
+from pyflow.hls.config import EngineConfig
+from pyflow.hls.render import HLS_DIR
+from pyflow.reference import FLAVORS
+from pyflow.reference.runner import run as run_reference
+from pyflow.tflite_reader import read_model
+
+CXX_FLAGS = ("-O2", "-std=c++14", "-w")
+RESULT_MARKER = "TB RESULT:"
+
+
+@dataclass
+class LayerResult:
+    layer: int
+    op: str
+    where: str  # engine | host
+    bytes: int
+    mismatches: int
+    result: str  # PASS | FAIL | NO VECTOR | NO INPUT
+    iterations: dict = field(default_factory=dict)  # pipelined-loop iteration counts (engine layers)
+
+
+@dataclass
+class ImageResult:
+    index: int
+    passed: bool
+    returncode: int
+    seconds: float
+    layers: list[LayerResult]
+    stdout: str
+
+
+@dataclass
+class CsimResult:
+    passed: bool
+    images: list[ImageResult]
+    build_dir: Path
+    binary: Path
+    compiled: bool  # False when the cached binary was reused
+    compile_seconds: float
+    include_dir: Path
+    include_source: str
+
+    @property
+    def layers(self) -> list[LayerResult]:
+        return self.images[0].layers if self.images else []
+
+    @property
+    def run_seconds(self) -> list[float]:
+        return [im.seconds for im in self.images]
+
+
+def hls_include_dir() -> tuple[Path, str]:
+    """Where ap_int.h / hls_stream.h come from: $XILINX_HLS/include, else hls4ml's bundled ap_types."""
+    xilinx = os.environ.get("XILINX_HLS")
+    if xilinx and (Path(xilinx) / "include" / "ap_int.h").is_file():
+        return Path(xilinx) / "include", "XILINX_HLS"
+    spec = importlib.util.find_spec("hls4ml")  # locate without importing (hls4ml pulls in heavy deps)
+    if spec is not None and spec.submodule_search_locations:
+        for base in spec.submodule_search_locations:
+            path = Path(base) / "templates" / "vivado" / "ap_types"
+            if (path / "ap_int.h").is_file():
+                return path, "hls4ml"
+    raise FlowError("no Xilinx HLS headers (ap_int.h): set XILINX_HLS to a Vitis HLS install or "
+                    "`pip install hls4ml==1.3.0` (its templates/vivado/ap_types directory is used)")
+
+
+def _sources() -> list[Path]:
+    return sorted((HLS_DIR / "src").glob("*.h")) + sorted((HLS_DIR / "src").glob("*.cpp")) + \
+        [HLS_DIR / "tb" / "tb_main.cpp"]
+
+
+def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] = print) -> tuple[Path, bool, float]:
+    """Compile engine + testbench with g++ unless a binary for exactly these inputs exists."""
+    cxx = shutil.which(os.environ.get("CXX", "g++"))
+    if cxx is None:
+        raise FlowError("g++ not found: install a C++14 compiler (e.g. apt-get install g++) or set CXX")
+    include, _ = hls_include_dir()
+    defines = ["-DPYFLOW_FLAVOR_TFLM"] if flavor == "tflm" else []
+    config_header = hls_build / "include" / "engine_config.h"
+    digest = hashlib.sha256()
+    for path in _sources() + [config_header]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(" ".join([cxx, str(include), *CXX_FLAGS, *defines]).encode())
+    csim_dir = hls_build / "csim"
+    binary = csim_dir / f"tb_{flavor}_{digest.hexdigest()[:16]}"
+    if binary.is_file():
+        return binary, False, 0.0
+    csim_dir.mkdir(parents=True, exist_ok=True)
+    includes = ["-I", str(HLS_DIR / "src"), "-I", str(hls_build / "include"), "-I", str(include)]
+    start = time.perf_counter()
+    # Two translation units compiled in parallel, then linked.
+    objects, procs = [], []
+    for src in (HLS_DIR / "src" / "engine.cpp", HLS_DIR / "tb" / "tb_main.cpp"):
+        obj = csim_dir / f"{binary.name}.{src.stem}.o"
+        objects.append(obj)
+        procs.append((src, subprocess.Popen([cxx, *CXX_FLAGS, *defines, *includes, "-c", str(src), "-o", str(obj)],
+                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+    errors = []
+    for src, proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode:
+            errors.append(f"{src.name}:\n{out}")
+    if errors:
+        raise FlowError("csim compile failed:\n" + "\n".join(errors))
+    tmp = csim_dir / f".{binary.name}.tmp{os.getpid()}"
+    link = subprocess.run([cxx, *map(str, objects), "-o", str(tmp)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if link.returncode:
+        raise FlowError("csim link failed:\n" + link.stdout)
+    os.replace(tmp, binary)
+    for obj in objects:
+        obj.unlink(missing_ok=True)
+    seconds = time.perf_counter() - start
+    log(f"csim: compiled {binary.name} in {seconds:.1f} s (headers: {include})")
+    return binary, True, seconds
+
+
+def as_model_batch(graph, inputs) -> np.ndarray:
+    """uint8 photos (pixel-128 for an int8 model) or arrays already in the model's dtype -> (N, ...) batch."""
+    if isinstance(inputs, (list, tuple)):
+        inputs = np.stack([np.asarray(a) for a in inputs])
+    x = np.asarray(inputs)
+    want = tuple(graph.input.shape[1:])
+    if x.shape == want:
+        x = x[None]
+    if tuple(x.shape[1:]) != want:
+        raise FlowError(f"input has shape {x.shape}; model '{graph.name}' expects (N, {', '.join(map(str, want))})")
+    dtype = graph.input.dtype
+    if x.dtype == np.uint8 and dtype == "int8":
+        x = (x.astype(np.int16) - 128).astype(np.int8)
+    if x.dtype != np.dtype(dtype):
+        raise FlowError(f"input dtype {x.dtype} does not match the model input {dtype}")
+    return x
+
+
+def run_testbench(binary: Path, hls_build: Path, vec_dir: Path, layers: str | None = None) -> ImageResult:
+    report = vec_dir / "csim_layers.jsonl"
+    cmd = [str(binary), str(hls_build), "--vectors", str(vec_dir), "--report", str(report)]
+    if layers:
+        cmd += ["--layers", layers]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seconds = time.perf_counter() - start
+    rows = []
+    if report.is_file():
+        for line in report.read_text().splitlines():
+            r = json.loads(line)
+            rows.append(LayerResult(r["layer"], r["op"], r["where"], r["bytes"], r["mismatches"], r["result"],
+                                    r["iterations"]))
+    lines = proc.stdout.strip().splitlines()
+    passed = proc.returncode == 0 and bool(lines) and lines[-1] == f"{RESULT_MARKER} PASS"
+    return ImageResult(int(vec_dir.name) if vec_dir.name.isdigit() else 0, passed, proc.returncode, seconds, rows,
+                       proc.stdout)
+
+
+def _layer_range(layers) -> str | None:
+    if layers is None:
+        return None
+    if isinstance(layers, str):
+        return layers
+    if isinstance(layers, range):
+        return f"{layers.start}:{layers.stop}"
+    start, stop = layers
+    return f"{start}:{stop}"
+
+
+def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
+             config: EngineConfig = EngineConfig(), log: Callable[[str], None] = print,
+             generate_only: bool = False) -> CsimResult:
+    """Generate, compile (cached) and run the csim testbench on every image of ``inputs``.
+
+    inputs: one image or a batch (uint8 photos are mapped to int8 as pixel-128), or a list of arrays.
+    layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
+    Writes under <build_dir>/hls. Raises FlowError on generation/compile problems; mismatches are reported in the
+    result (``passed`` False), not raised.
+    """
+    if flavor not in FLAVORS:
+        raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
+    graph = read_model(Path(model_path))
+    x = as_model_batch(graph, inputs)
+    hls_build = Path(build_dir) / "hls"
+    pl: Plan = generate(graph, hls_build, config, flavor)
+    values = run_reference(graph, x, flavor)
+    vec_dirs = [write_vectors(pl, values, k, hls_build) for k in range(x.shape[0])]
+    include, source = hls_include_dir()
+    binary, compiled, compile_seconds = compile_testbench(hls_build, flavor, log)
+    result = CsimResult(True, [], hls_build, binary, compiled, compile_seconds, include, source)
+    if generate_only:
+        return result
+    for vdir in vec_dirs:
+        im = run_testbench(binary, hls_build, vdir, _layer_range(layers))
+        result.images.append(im)
+        result.passed &= im.passed
+        log(f"csim image {im.index}: {len(im.layers)} layers in {im.seconds:.2f} s")
+        log(format_table(im.layers))
+        log(im.stdout.strip().splitlines()[-1] if im.stdout.strip() else "TB RESULT: FAIL no output")
+        if not im.passed:
+            for line in im.stdout.splitlines():
+                if line.startswith(("MISMATCH", "ERROR")):
+                    log(line)
+    return result
+
+
+def format_table(rows: Sequence[LayerResult]) -> str:
+    out = [f"{'layer':>5}  {'op':<18} {'where':<6} {'bytes':>9}  result"]
+    for r in rows:
+        out.append(f"{r.layer:>5}  {r.op:<18} {r.where:<6} {r.bytes:>9}  {r.result}"
+                   + (f" ({r.mismatches} mismatches)" if r.mismatches else ""))
+    return "\n".join(out)
