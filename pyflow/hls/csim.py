@@ -95,8 +95,13 @@ def _sources() -> list[Path]:
         [HLS_DIR / "tb" / "tb_main.cpp"]
 
 
-def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] = print) -> tuple[Path, bool, float]:
-    """Compile engine + testbench with g++ unless a binary for exactly these inputs exists."""
+def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] = print,
+                      cache_dir: Path | None = None) -> tuple[Path, bool, float]:
+    """Compile engine + testbench with g++ unless a binary for exactly these inputs exists.
+
+    The binary depends only on the sources, the config header, flavor and flags (descriptors, parameter image
+    and vectors are read at run time), so one ``cache_dir`` can serve many models.
+    """
     cxx = shutil.which(os.environ.get("CXX", "g++"))
     if cxx is None:
         raise FlowError("g++ not found: install a C++14 compiler (e.g. apt-get install g++) or set CXX")
@@ -107,7 +112,7 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
     for path in _sources() + [config_header]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(" ".join([cxx, str(include), *CXX_FLAGS, *defines]).encode())
-    csim_dir = hls_build / "csim"
+    csim_dir = Path(cache_dir) if cache_dir is not None else hls_build / "csim"
     binary = csim_dir / f"tb_{flavor}_{digest.hexdigest()[:16]}"
     if binary.is_file():
         return binary, False, 0.0
@@ -192,13 +197,13 @@ def _layer_range(layers) -> str | None:
 
 def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
              config: EngineConfig = EngineConfig(), log: Callable[[str], None] = print,
-             generate_only: bool = False) -> CsimResult:
+             generate_only: bool = False, cache_dir=None) -> CsimResult:
     """Generate, compile (cached) and run the csim testbench on every image of ``inputs``.
 
     inputs: one image or a batch (uint8 photos are mapped to int8 as pixel-128), or a list of arrays.
     layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
-    Writes under <build_dir>/hls. Raises FlowError on generation/compile problems; mismatches are reported in the
-    result (``passed`` False), not raised.
+    Writes under <build_dir>/hls; the compiled testbench is cached in ``cache_dir`` (default <build_dir>/hls/csim).
+    Raises FlowError on generation/compile problems; mismatches are reported in the result (``passed`` False), not raised.
     """
     if flavor not in FLAVORS:
         raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
@@ -209,7 +214,7 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     values = run_reference(graph, x, flavor)
     vec_dirs = [write_vectors(pl, values, k, hls_build) for k in range(x.shape[0])]
     include, source = hls_include_dir()
-    binary, compiled, compile_seconds = compile_testbench(hls_build, flavor, log)
+    binary, compiled, compile_seconds = compile_testbench(hls_build, flavor, log, cache_dir)
     result = CsimResult(True, [], hls_build, binary, compiled, compile_seconds, include, source)
     if generate_only:
         return result

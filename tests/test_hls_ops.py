@@ -1,0 +1,136 @@
+"""Layer engine csim, op by op, on the small single-op models (bit-exact against the numpy reference).
+
+One compiled testbench per (flavor, config) serves every model (descriptors, parameter image and vectors are
+read at run time), so the whole module compiles at most three binaries.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pyflow.errors import FlowError
+from pyflow.hls.codegen import generate
+from pyflow.hls.config import EngineConfig
+from pyflow.hls.csim import hls_include_dir, run_csim
+from pyflow.tflite_reader import read_model
+
+MODELS = Path(__file__).resolve().parent / "models"
+SMALL = EngineConfig(pi=8, po=8, axi_bits=64)
+
+# model, what it covers on the engine (channels not multiples of 16, odd sizes, stride 2, SAME/VALID, ...)
+ENGINE_CASES = [
+    "conv_1x1",                  # pointwise fast path, 20 -> 37 channels
+    "conv_3x3_s1_same_odd",      # 13x15 odd map, non-zero input zero point (padding = zero point)
+    "conv_3x3_s2_same",          # stem-like 3x3 s2 SAME, 3 input channels
+    "conv_5x5_s2_valid",         # 5x5 s2 VALID
+    "conv_3x3_dilated",          # dilation 2
+    "dwconv_3x3_s1_same",
+    "dwconv_3x3_s2_same",
+    "dwconv_5x5_s1_same",
+    "dwconv_5x5_s2_same",
+    "dwconv_5x5_valid_mult2",    # depth multiplier 2, VALID
+    "fc_per_channel",
+    "fc_per_tensor",
+    "add_relu6",                 # conv, conv, ADD with different input scales
+    "avgpool_3x3_s2_same",
+    "avgpool_2x2_valid",
+    "avgpool_global",
+    "maxpool_3x3_s2_same",
+    "maxpool_2x2_valid",
+    "mean_spatial",
+    "mean_spatial_nokeepdims",
+]
+HOST_CASES = {  # model -> op types that must have run on the host
+    "pad": {"PAD"},
+    "reshape": {"RESHAPE"},
+    "concat": {"CONCATENATION"},
+    "uint8_io": {"QUANTIZE"},
+}
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("csim_cache")
+
+
+def _inputs(name: str, seed: int = 7) -> np.ndarray:
+    graph = read_model(MODELS / f"{name}.tflite")
+    info = np.iinfo(graph.input.dtype)
+    rng = np.random.default_rng(seed)
+    body = rng.integers(info.min, info.max + 1, (2,) + tuple(graph.input.shape[1:]))
+    return body.astype(graph.input.dtype)
+
+
+def _run(name, tmp_path, cache_dir, flavor="litert", config=EngineConfig()):
+    return run_csim(MODELS / f"{name}.tflite", tmp_path / name, _inputs(name), flavor=flavor, config=config,
+                    log=lambda *_: None, cache_dir=cache_dir)
+
+
+@pytest.mark.parametrize("name", ENGINE_CASES)
+def test_engine_op_bit_exact(name, tmp_path, cache_dir):
+    result = _run(name, tmp_path, cache_dir)
+    assert result.passed, "\n".join(im.stdout for im in result.images)
+    assert len(result.images) == 2
+    for im in result.images:
+        assert im.layers and all(r.where == "engine" and r.result == "PASS" for r in im.layers)
+        assert im.stdout.strip().splitlines()[-1] == "TB RESULT: PASS"
+
+
+@pytest.mark.parametrize("name", ["fc_per_channel", "fc_per_tensor", "conv_3x3_s2_same", "dwconv_5x5_s2_same",
+                                  "add_relu6", "mean_spatial"])
+def test_engine_op_bit_exact_tflm(name, tmp_path, cache_dir):
+    result = _run(name, tmp_path, cache_dir, flavor="tflm")
+    assert result.passed, "\n".join(im.stdout for im in result.images)
+
+
+@pytest.mark.parametrize("name", ["conv_1x1", "conv_3x3_s1_same_odd", "dwconv_5x5_valid_mult2", "fc_per_channel",
+                                  "add_relu6", "avgpool_3x3_s2_same"])
+def test_engine_op_bit_exact_8x8(name, tmp_path, cache_dir):
+    result = _run(name, tmp_path, cache_dir, config=SMALL)
+    assert result.passed, "\n".join(im.stdout for im in result.images)
+
+
+@pytest.mark.parametrize("name", sorted(HOST_CASES))
+def test_host_ops(name, tmp_path, cache_dir):
+    result = _run(name, tmp_path, cache_dir)
+    assert result.passed, "\n".join(im.stdout for im in result.images)
+    on_host = {r.op for r in result.layers if r.where == "host"}
+    assert on_host == HOST_CASES[name]
+
+
+@pytest.mark.parametrize("name", ["softmax", "float_io"])
+def test_unsupported_models_are_flow_errors(name, tmp_path):
+    with pytest.raises(FlowError, match="SOFTMAX|float32"):
+        generate(read_model(MODELS / f"{name}.tflite"), tmp_path, EngineConfig(), "litert")
+
+
+def test_generation_is_deterministic(tmp_path):
+    graph = read_model(MODELS / "add_relu6.tflite")
+    outputs = []
+    for k in range(2):
+        generate(graph, tmp_path / str(k), EngineConfig(), "litert")
+        outputs.append({p.relative_to(tmp_path / str(k)): p.read_bytes()
+                        for p in sorted((tmp_path / str(k)).rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1]
+    assert {str(p) for p in outputs[0]} == {"include/engine_config.h", "memory_map.h", "layers.txt",
+                                            "ddr_image.bin"}
+
+
+@pytest.mark.parametrize("kwargs", [dict(pi=12), dict(po=8, axi_bits=256), dict(axi_bits=96), dict(win_bytes=100),
+                                    dict(max_k=0), dict(po=64, win_bytes=1 << 20)])
+def test_invalid_config_is_rejected(kwargs):
+    with pytest.raises(FlowError):
+        EngineConfig(**kwargs).validate()
+
+
+def test_layer_that_does_not_fit_the_buffers_is_rejected(tmp_path):
+    graph = read_model(MODELS / "conv_1x1.tflite")
+    with pytest.raises(FlowError, match="max_cout"):
+        generate(graph, tmp_path, EngineConfig(max_cout=16), "litert")
+
+
+def test_include_dir_has_ap_types():
+    path, source = hls_include_dir()
+    assert (path / "ap_int.h").is_file() and source in ("XILINX_HLS", "hls4ml")
