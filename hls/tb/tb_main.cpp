@@ -1,6 +1,6 @@
 // Host testbench for the layer engine (csim and cosim): the "driver" in software.
 //
-//   tb_main <build_dir> [--vectors DIR] [--layers A:B] [--report FILE]
+//   tb_main <build_dir> [--vectors DIR] [--layers A:B] [--report FILE] [--dump DIR]
 //
 // Reads <build_dir>/layers.txt (descriptors + tensor map) and <build_dir>/ddr_image.bin (parameter image),
 // places the input vector in the activation arena, runs layers A..B-1 (default: all) in order -- engine ops
@@ -8,6 +8,7 @@
 // layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this run (layer
 // range not starting at 0) is loaded from its vector. Per-layer results and the engine's pipelined-loop
 // iteration counts go to stdout and, as JSON lines, to the report file (default <vectors>/csim_layers.jsonl).
+// --dump DIR writes every layer's output (dense bytes) as DIR/tensor_<t>.bin.
 // Last line: "TB RESULT: PASS" or "TB RESULT: FAIL <reason>"; exit status 0 only on PASS.
 #include <cstdio>
 #include <cstdlib>
@@ -133,18 +134,21 @@ std::string json_escape(const std::string &s) { return s; }  // names are TFLite
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        std::printf("usage: %s <build_dir> [--vectors DIR] [--layers A:B] [--report FILE]\n", argv[0]);
+        std::printf("usage: %s <build_dir> [--vectors DIR] [--layers A:B] [--report FILE] [--dump DIR]\n",
+                    argv[0]);
         std::printf("TB RESULT: FAIL usage\n");
         return 2;
     }
     const std::string build_dir = argv[1];
     std::string vec_dir = build_dir + "/vectors/0";
-    std::string report;
+    std::string report, dump_dir;
     int first = 0, last = -1;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--vectors" && i + 1 < argc) {
             vec_dir = argv[++i];
+        } else if (a == "--dump" && i + 1 < argc) {
+            dump_dir = argv[++i];
         } else if (a == "--report" && i + 1 < argc) {
             report = argv[++i];
         } else if (a == "--layers" && i + 1 < argc) {
@@ -305,6 +309,10 @@ int main(int argc, char **argv) {
         // ---- compare ----
         std::vector<int8_t> got, expected;
         unpack(arena, out, got);
+        if (!dump_dir.empty()) {
+            std::ofstream df(dump_dir + "/tensor_" + std::to_string(out.tensor) + ".bin", std::ios::binary);
+            df.write(reinterpret_cast<const char *>(got.data()), (std::streamsize)got.size());
+        }
         const std::string err = read_vector(vec_path(out.tensor), tensor_bytes(out), expected);
         long long mismatches = 0;
         std::string result = "PASS";

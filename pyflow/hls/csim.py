@@ -164,11 +164,16 @@ def as_model_batch(graph, inputs) -> np.ndarray:
     return x
 
 
-def run_testbench(binary: Path, hls_build: Path, vec_dir: Path, layers: str | None = None) -> ImageResult:
+def run_testbench(binary: Path, hls_build: Path, vec_dir: Path, layers: str | None = None,
+                  dump_dir: Path | None = None) -> ImageResult:
+    """Run the compiled testbench on one vector directory (per-layer JSON lines land in vec_dir)."""
     report = vec_dir / "csim_layers.jsonl"
     cmd = [str(binary), str(hls_build), "--vectors", str(vec_dir), "--report", str(report)]
     if layers:
         cmd += ["--layers", layers]
+    if dump_dir is not None:
+        Path(dump_dir).mkdir(parents=True, exist_ok=True)
+        cmd += ["--dump", str(dump_dir)]
     start = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seconds = time.perf_counter() - start
@@ -197,12 +202,13 @@ def _layer_range(layers) -> str | None:
 
 def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
              config: EngineConfig = EngineConfig(), log: Callable[[str], None] = print,
-             generate_only: bool = False, cache_dir=None) -> CsimResult:
+             generate_only: bool = False, cache_dir=None, dump: bool = False) -> CsimResult:
     """Generate, compile (cached) and run the csim testbench on every image of ``inputs``.
 
     inputs: one image or a batch (uint8 photos are mapped to int8 as pixel-128), or a list of arrays.
     layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
     Writes under <build_dir>/hls; the compiled testbench is cached in ``cache_dir`` (default <build_dir>/hls/csim).
+    dump: also write every layer's engine/host output to <build_dir>/hls/vectors/<k>/csim_out/.
     Raises FlowError on generation/compile problems; mismatches are reported in the result (``passed`` False), not raised.
     """
     if flavor not in FLAVORS:
@@ -219,7 +225,7 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     if generate_only:
         return result
     for vdir in vec_dirs:
-        im = run_testbench(binary, hls_build, vdir, _layer_range(layers))
+        im = run_testbench(binary, hls_build, vdir, _layer_range(layers), vdir / "csim_out" if dump else None)
         result.images.append(im)
         result.passed &= im.passed
         log(f"csim image {im.index}: {len(im.layers)} layers in {im.seconds:.2f} s")

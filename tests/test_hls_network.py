@@ -1,0 +1,160 @@
+"""The whole EfficientNet-lite0 on the layer engine in csim, bit-exact on every layer; fault injection;
+two engine configurations giving identical outputs; pipelined-loop iteration counts.
+
+The expensive part (reference + csim of the full network) runs once per configuration per session.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pyflow.hls.config import EngineConfig
+from pyflow.hls.csim import run_csim, run_testbench
+
+ROOT = Path(__file__).resolve().parents[1]
+EFFNET = ROOT / "models" / "efficientnet-lite0-int8.tflite"
+CONFIG_16 = EngineConfig()  # 16x16 MAC array, 128-bit AXI
+CONFIG_8 = EngineConfig(pi=8, po=8, axi_bits=64)
+
+
+def _photo() -> np.ndarray:
+    """A real photo (skimage's chelsea, center-cropped to 224x224, uint8; the runner maps it to pixel-128)."""
+    try:
+        from skimage import data
+    except ImportError:  # pragma: no cover - random int8 fallback keeps the test TensorFlow/skimage free
+        return np.random.default_rng(0).integers(-128, 128, (224, 224, 3)).astype(np.int8)
+    from pyflow.images import center_crop_resize
+    return center_crop_resize(data.chelsea(), 224, 224)
+
+
+@pytest.fixture(scope="module")
+def photo():
+    return _photo()
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("effnet_csim_cache")
+
+
+@pytest.fixture(scope="module")
+def net16(tmp_path_factory, photo, cache_dir):
+    build = tmp_path_factory.mktemp("effnet16")
+    return run_csim(EFFNET, build, photo, config=CONFIG_16, log=lambda *_: None, cache_dir=cache_dir, dump=True)
+
+
+@pytest.fixture(scope="module")
+def net8(tmp_path_factory, photo, cache_dir):
+    build = tmp_path_factory.mktemp("effnet8")
+    return run_csim(EFFNET, build, photo, config=CONFIG_8, flavor="tflm", log=lambda *_: None, cache_dir=cache_dir,
+                    dump=True)
+
+
+def _layers_txt(result):
+    rows = []
+    for line in (result.build_dir / "layers.txt").read_text().splitlines():
+        if line.startswith("layer "):
+            rows.append({k: v for k, v in (tok.split("=", 1) for tok in line.split()[1:])})
+    return rows
+
+
+def test_whole_network_bit_exact_on_every_layer(net16):
+    assert net16.passed, net16.images[0].stdout
+    layers = net16.layers
+    assert len(layers) == 60
+    assert all(r.result == "PASS" and r.mismatches == 0 for r in layers)
+    assert all(r.where == "engine" for r in layers)  # everything in EfficientNet-lite0 runs on the engine
+    ops = [r.op for r in layers]
+    assert ops.count("CONV_2D") == 33 and ops.count("DEPTHWISE_CONV_2D") == 16 and ops.count("ADD") == 9
+    assert net16.images[0].stdout.strip().splitlines()[-1] == "TB RESULT: PASS"
+    assert net16.run_seconds[0] < 20  # ~2.5 s on the reference machine
+
+
+def test_two_configurations_give_identical_outputs(net16, net8):
+    # net8 also uses the tflm flavor: identical everywhere except possibly the final FULLY_CONNECTED.
+    assert net8.passed, net8.images[0].stdout
+    out16 = net16.build_dir / "vectors" / "0" / "csim_out"
+    out8 = net8.build_dir / "vectors" / "0" / "csim_out"
+    files = sorted(p.name for p in out16.glob("tensor_*.bin"))
+    assert len(files) == 60
+    final = f"tensor_{[r for r in _layers_txt(net16)][-1]['out_tensor']}.bin"
+    for name in files:
+        if name != final:
+            assert (out16 / name).read_bytes() == (out8 / name).read_bytes(), name
+
+
+def test_iteration_counts_match_the_loop_nest(net16):
+    cfg = CONFIG_16
+    for desc, row in zip(_layers_txt(net16), net16.layers):
+        d = {k: int(v) for k, v in desc.items() if k not in ("name", "where")}
+        it = row.iterations
+        pixels = d["out_h"] * d["out_w"]
+        if desc["name"] in ("CONV_2D", "FULLY_CONNECTED"):
+            oc_tiles = -(-d["out_c"] // cfg.po)
+            assert it["CONV_MAC"] == pixels * oc_tiles * d["k_len"] // cfg.pi, row
+            assert it["CONV_STORE"] == pixels * oc_tiles * cfg.po // cfg.bus_bytes
+        elif desc["name"] == "DEPTHWISE_CONV_2D":
+            tiles = -(-d["in_c"] // cfg.bus_bytes)
+            assert it["DW_MAC"] == tiles * pixels * d["k_h"] * d["k_w"]
+            assert it["DW_ROW_LOAD"] == tiles * d["in_h"] * d["in_w"]  # every input row read once per tile
+        elif desc["name"] == "ADD":
+            assert it["ADD"] == pixels * -(-d["out_c"] // cfg.bus_bytes)
+
+
+@pytest.fixture
+def scratch(net16, tmp_path):
+    """A private copy of the generated build (descriptors, image, vectors) to corrupt."""
+    copy = tmp_path / "hls"
+    shutil.copytree(net16.build_dir, copy, ignore=shutil.ignore_patterns("csim_out", "csim"))
+    return copy
+
+
+def test_flipped_bit_in_an_expected_vector_fails_naming_the_layer(net16, scratch):
+    layer = 17
+    tensor = _layers_txt(net16)[layer]["out_tensor"]
+    path = scratch / "vectors" / "0" / f"tensor_{tensor}.bin"
+    data = bytearray(path.read_bytes())
+    data[1234] ^= 0x10
+    path.write_bytes(bytes(data))
+    im = run_testbench(net16.binary, scratch, scratch / "vectors" / "0", "15:20")
+    assert not im.passed and im.returncode != 0
+    last = im.stdout.strip().splitlines()[-1]
+    assert last.startswith("TB RESULT: FAIL") and f"layer {layer} CONV_2D" in last
+    assert f"MISMATCH layer {layer} CONV_2D at NHWC" in im.stdout
+    assert [r.layer for r in im.layers if r.result != "PASS"] == [layer]
+    assert [r.layer for r in im.layers] == list(range(15, 20))
+
+
+def test_corrupted_requant_shift_in_the_ddr_image_fails(net16, scratch):
+    layer = 13
+    desc = _layers_txt(net16)[layer]
+    bus = CONFIG_16.bus_bytes
+    image = bytearray((scratch / "ddr_image.bin").read_bytes())
+    offset = int(desc["shift_addr"]) * bus + 4 * 5  # output channel 5
+    shift = int.from_bytes(image[offset:offset + 4], "little", signed=True)
+    image[offset:offset + 4] = (shift + 1).to_bytes(4, "little", signed=True)
+    (scratch / "ddr_image.bin").write_bytes(bytes(image))
+    im = run_testbench(net16.binary, scratch, scratch / "vectors" / "0", f"{layer}:{layer + 1}")
+    assert not im.passed
+    assert "TB RESULT: FAIL" in im.stdout and f"layer {layer} CONV_2D" in im.stdout
+    assert im.layers[0].mismatches > 0
+
+
+def test_missing_vector_file_fails(net16, scratch):
+    tensor = _layers_txt(net16)[5]["out_tensor"]
+    (scratch / "vectors" / "0" / f"tensor_{tensor}.bin").unlink()
+    im = run_testbench(net16.binary, scratch, scratch / "vectors" / "0", "5:6")
+    assert not im.passed
+    assert im.stdout.strip().splitlines()[-1].startswith("TB RESULT: FAIL")
+    assert "missing vector file" in im.stdout
+
+
+def test_short_vector_file_fails(net16, scratch):
+    tensor = _layers_txt(net16)[58]["out_tensor"]
+    path = scratch / "vectors" / "0" / f"tensor_{tensor}.bin"
+    path.write_bytes(path.read_bytes()[:-1])
+    im = run_testbench(net16.binary, scratch, scratch / "vectors" / "0", "58:60")
+    assert not im.passed and "short vector file" in im.stdout
