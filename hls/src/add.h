@@ -14,23 +14,23 @@ ADD_LOOP:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_WIDTH
         ENGINE_COUNT(CNT_ADD);
-        const bus_t a = fm_in[d.in_addr + i];
-        const bus_t b = fm_in2[d.in2_addr + i];
-        bus_t out = 0;
+        int8_t a[BUS_BYTES], b[BUS_BYTES], out[BUS_BYTES];
+        unpack_word(fm_in[d.in_addr + i], a);
+        unpack_word(fm_in2[d.in2_addr + i], b);
         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
             int8_t v = 0;
             if (cword * BUS_BYTES + lane < d.out_c) {
-                const int32_t x1 = ((int32_t)lane_get(a, lane) + d.in_offset) * (1 << d.left_shift);
-                const int32_t x2 = ((int32_t)lane_get(b, lane) + d.in2_offset) * (1 << d.left_shift);
+                const int32_t x1 = ((int32_t)a[lane] + d.in_offset) * (1 << d.left_shift);
+                const int32_t x2 = ((int32_t)b[lane] + d.in2_offset) * (1 << d.left_shift);
                 const int32_t s1 = multiply_by_quantized_multiplier_smaller_than_one(x1, d.in1_mult, d.in1_shift);
                 const int32_t s2 = multiply_by_quantized_multiplier_smaller_than_one(x2, d.in2_mult, d.in2_shift);
                 const int32_t r = multiply_by_quantized_multiplier_smaller_than_one(s1 + s2, d.out_mult, d.out_shift);
                 v = (int8_t)clamp_i32((int64_t)r + d.out_offset, d.act_min, d.act_max);
             }
-            lane_set(out, lane, v);
+            out[lane] = v;
         }
-        fm_out[d.out_addr + i] = out;
+        fm_out[d.out_addr + i] = pack_word(out);
         cword = (cword + 1 == cw) ? 0 : cword + 1;
     }
 }

@@ -20,10 +20,11 @@ CONV_WT_LOAD_ROW:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=WIN_BYTES/BUS_BYTES
             ENGINE_COUNT(CNT_WT_LOAD);
-            const bus_t word = wt[addr + po * words_per_row + w];
+            int8_t lanes[BUS_BYTES];
+            unpack_word(wt[addr + po * words_per_row + w], lanes);
             for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-                wbuf[po][w * BUS_BYTES + lane] = lane_get(word, lane);
+                wbuf[po][w * BUS_BYTES + lane] = lanes[lane];
             }
         }
     }
@@ -36,10 +37,11 @@ CONV_PIXEL_LOAD:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=WIN_BYTES/BUS_BYTES
         ENGINE_COUNT(CNT_WIN_LOAD);
-        const bus_t word = fm[addr + w];
+        int8_t lanes[BUS_BYTES];
+        unpack_word(fm[addr + w], lanes);
         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-            win[w * BUS_BYTES + lane] = lane_get(word, lane);
+            win[w * BUS_BYTES + lane] = lanes[lane];
         }
     }
 }
@@ -64,10 +66,11 @@ CONV_WIN_KY:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=WIN_BYTES/BUS_BYTES
                 ENGINE_COUNT(CNT_WIN_LOAD);
-                const bus_t word = inside ? fm[addr + w] : bus_t(0);
+                int8_t lanes[BUS_BYTES];
+                unpack_word(inside ? fm[addr + w] : bus_t(0), lanes);
                 for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-                    win[base + w * BUS_BYTES + lane] = inside ? lane_get(word, lane) : pad_value;
+                    win[base + w * BUS_BYTES + lane] = inside ? lanes[lane] : pad_value;
                 }
             }
             base += cw_in * BUS_BYTES;
@@ -83,14 +86,12 @@ CONV_MAC:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=WIN_BYTES/PI
         ENGINE_COUNT(CNT_CONV_MAC);
-        const int8_t *x = &win[ch * PI];
         for (int32_t po = 0; po < PO; ++po) {
 #pragma HLS UNROLL
-            const int8_t *w = &wbuf[po][ch * PI];
             int32_t sum = 0;
             for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-                sum += (int32_t)x[pi] * (int32_t)w[pi];
+                sum += (int32_t)win[ch * PI + pi] * (int32_t)wbuf[po][ch * PI + pi];
             }
             acc[po] += sum;
         }
@@ -105,7 +106,7 @@ CONV_STORE:
     for (int32_t wd = 0; wd < PO / BUS_BYTES; ++wd) {
 #pragma HLS PIPELINE II=1
         ENGINE_COUNT(CNT_CONV_STORE);
-        bus_t word = 0;
+        int8_t lanes[BUS_BYTES];
         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
             const int32_t po = wd * BUS_BYTES + lane;
@@ -116,9 +117,9 @@ CONV_STORE:
                                              : (int64_t)multiply_by_quantized_multiplier(acc[po], mult[o], shift[o]);
                 v = (int8_t)clamp_i32(scaled + d.out_offset, d.act_min, d.act_max);
             }
-            lane_set(word, lane, v);
+            lanes[lane] = v;
         }
-        if (oc0 / BUS_BYTES + wd < cw_out) fm[addr + wd] = word;
+        if (oc0 / BUS_BYTES + wd < cw_out) fm[addr + wd] = pack_word(lanes);
     }
 }
 

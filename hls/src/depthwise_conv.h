@@ -19,11 +19,12 @@ DW_WT_TAP:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_DEPTH_MULT
             ENGINE_COUNT(CNT_WT_LOAD);
-            const bus_t word = wt[addr + t * mult_m + wd];
+            int8_t lanes[BUS_BYTES];
+            unpack_word(wt[addr + t * mult_m + wd], lanes);
             for (int32_t j = 0; j < BUS_BYTES; ++j) {
 #pragma HLS UNROLL
                 const int32_t q = wd * BUS_BYTES + j;  // q = lane * M + m
-                wdw[t][q / mult_m][q % mult_m] = lane_get(word, j);
+                wdw[t][q / mult_m][q % mult_m] = lanes[j];
             }
         }
     }
@@ -40,11 +41,7 @@ DW_ROW_LOAD_Y:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH
             ENGINE_COUNT(CNT_DW_ROW_LOAD);
-            const bus_t word = fm[d.in_addr + (y * d.in_w + x) * cw_in + tile];
-            for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
-#pragma HLS UNROLL
-                lb[y % MAX_K][x][lane] = lane_get(word, lane);
-            }
+            unpack_word(fm[d.in_addr + (y * d.in_w + x) * cw_in + tile], lb[y % MAX_K][x]);
         }
     }
 }
@@ -122,7 +119,7 @@ DW_CH_TILE:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_DEPTH_MULT
                     ENGINE_COUNT(CNT_DW_STORE);
-                    bus_t word = 0;
+                    int8_t lanes[BUS_BYTES];
                     for (int32_t j = 0; j < BUS_BYTES; ++j) {
 #pragma HLS UNROLL
                         const int32_t q = wd * BUS_BYTES + j;
@@ -133,9 +130,9 @@ DW_CH_TILE:
                                 multiply_by_quantized_multiplier(acc[q / m_mult][q % m_mult], mult[o], shift[o]);
                             v = (int8_t)clamp_i32((int64_t)scaled + d.out_offset, d.act_min, d.act_max);
                         }
-                        lane_set(word, j, v);
+                        lanes[j] = v;
                     }
-                    if (tile * m_mult + wd < cw_out) fm_out[out_base + wd] = word;
+                    if (tile * m_mult + wd < cw_out) fm_out[out_base + wd] = pack_word(lanes);
                 }
             }
         }

@@ -35,10 +35,11 @@ POOL_ROW:
                     const int32_t iy = oy * d.stride_h - d.pad_top + ky;
                     const int32_t ix = ox * d.stride_w - d.pad_left + kx;
                     if (iy >= 0 && iy < d.in_h && ix >= 0 && ix < d.in_w) {
-                        const bus_t word = fm_in[d.in_addr + (iy * d.in_w + ix) * cw + c];
+                        int8_t lanes[BUS_BYTES];
+                        unpack_word(fm_in[d.in_addr + (iy * d.in_w + ix) * cw + c], lanes);
                         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-                            const int32_t x = lane_get(word, lane);
+                            const int32_t x = lanes[lane];
                             acc[lane] = is_max ? (x > acc[lane] ? x : acc[lane]) : acc[lane] + x;
                         }
                         ++count;
@@ -48,7 +49,7 @@ POOL_ROW:
                         ++ky;
                     }
                 }
-                bus_t out = 0;
+                int8_t out[BUS_BYTES];
                 for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
                     int64_t r;
@@ -62,9 +63,9 @@ POOL_ROW:
                         r = s >= 0 ? (s + count / 2) / count : -((-s + count / 2) / count);
                     }
                     const int8_t v = c * BUS_BYTES + lane < d.out_c ? (int8_t)clamp_i32(r, d.act_min, d.act_max) : 0;
-                    lane_set(out, lane, v);
+                    out[lane] = v;
                 }
-                fm_out[d.out_addr + (oy * d.out_w + ox) * cw + c] = out;
+                fm_out[d.out_addr + (oy * d.out_w + ox) * cw + c] = pack_word(out);
             }
         }
     }
