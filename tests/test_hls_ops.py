@@ -134,3 +134,18 @@ def test_layer_that_does_not_fit_the_buffers_is_rejected(tmp_path):
 def test_include_dir_has_ap_types():
     path, source = hls_include_dir()
     assert (path / "ap_int.h").is_file() and source in ("XILINX_HLS", "hls4ml")
+
+
+def test_compiler_errors_are_flow_errors(tmp_path, monkeypatch):
+    fake = tmp_path / "fake-gxx"
+    fake.write_text("#!/bin/sh\necho 'engine.cpp:1:1: error: something is wrong' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    graph = read_model(MODELS / "conv_1x1.tflite")
+    generate(graph, tmp_path / "hls", EngineConfig(), "litert")
+    from pyflow.hls.csim import compile_testbench
+    monkeypatch.setenv("CXX", str(fake))
+    with pytest.raises(FlowError, match="something is wrong"):
+        compile_testbench(tmp_path / "hls", "litert", log=lambda *_: None)
+    monkeypatch.setenv("CXX", "no-such-compiler-xyz")
+    with pytest.raises(FlowError, match="not found"):
+        compile_testbench(tmp_path / "hls", "litert", log=lambda *_: None)
