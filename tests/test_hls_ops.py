@@ -149,3 +149,17 @@ def test_compiler_errors_are_flow_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("CXX", "no-such-compiler-xyz")
     with pytest.raises(FlowError, match="not found"):
         compile_testbench(tmp_path / "hls", "litert", log=lambda *_: None)
+
+
+def test_memory_map_header_compiles(tmp_path):
+    import subprocess
+    generate(read_model(MODELS / "add_relu6.tflite"), tmp_path / "hls", EngineConfig(), "litert")
+    src = tmp_path / "mm.cpp"
+    src.write_text('#include "memory_map.h"\nint main() { layer_desc_t d; pyflow_layer_desc(2, d);\n'
+                   '  return d.op == OP_ADD && pyflow_layer_on_engine(2) && MM_NUM_LAYERS == 3 ? 0 : 1; }\n')
+    include, _ = hls_include_dir()
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(["g++", "-std=c++14", "-w", "-I", str(root / "hls" / "src"), "-I", str(tmp_path / "hls"),
+                    "-I", str(tmp_path / "hls" / "include"), "-I", str(include), str(src), "-o",
+                    str(tmp_path / "mm")], check=True)
+    assert subprocess.run([str(tmp_path / "mm")]).returncode == 0
