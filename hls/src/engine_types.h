@@ -24,7 +24,8 @@ enum engine_op_t {
     OP_RESHAPE = 100,
     OP_PAD = 101,
     OP_CONCAT = 102,
-    OP_QUANTIZE = 103
+    OP_QUANTIZE = 103,
+    OP_SOFTMAX = 104
 };
 
 // Layer descriptor: written by the host over s_axilite. Addresses are bus-word offsets: feature maps into

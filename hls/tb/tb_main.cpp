@@ -4,7 +4,7 @@
 //
 // Reads <build_dir>/layers.txt (descriptors + tensor map) and <build_dir>/ddr_image.bin (parameter image),
 // places the input vector in the activation arena, runs layers A..B-1 (default: all) in order -- engine ops
-// through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE) in plain C++ here -- and compares every
+// through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE, SOFTMAX) in plain C++ here -- and compares every
 // layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this run (layer
 // range not starting at 0) is loaded from its vector. Per-layer results and the engine's pipelined-loop
 // iteration counts go to stdout and, as JSON lines, to the report file (default <vectors>/csim_layers.jsonl).
@@ -125,6 +125,103 @@ void host_quantize(const Layer &L, const std::vector<int8_t> &in, std::vector<in
         const int32_t x = in_unsigned ? (int32_t)(uint8_t)in[i] : (int32_t)in[i];
         const int32_t r = multiply_by_quantized_multiplier(x + L.d.in_offset, L.d.out_mult, L.d.out_shift);
         out[i] = (int8_t)(uint8_t)clamp_i32((int64_t)r + L.d.out_offset, L.d.act_min, L.d.act_max);
+    }
+}
+
+// SOFTMAX int8 -> int8 (scale 1/256, zero point -128): TFLite reference_ops::Softmax in gemmlowp fixed point,
+// mirroring pyflow/reference/softmax.py step by step.
+int32_t wrap32(int64_t v) { return (int32_t)(uint32_t)(uint64_t)v; }
+
+int32_t saturating_rounding_multiply_by_pot(int32_t x, int exponent) {
+    if (exponent == 0) return x;
+    if (exponent < 0) return rounding_divide_by_pot(x, -exponent);
+    const int64_t threshold = ((int64_t)1 << (31 - exponent)) - 1;
+    if (x > threshold) return REQ_INT32_MAX;
+    if (x < -threshold) return REQ_INT32_MIN;
+    return (int32_t)((int64_t)x << exponent);
+}
+
+int32_t rescale(int32_t x, int src_integer_bits, int dst_integer_bits) {
+    return saturating_rounding_multiply_by_pot(x, src_integer_bits - dst_integer_bits);
+}
+
+int32_t rounding_half_sum(int32_t a, int32_t b) {
+    int64_t total = (int64_t)a + b;
+    total += total >= 0 ? 1 : -1;
+    return (int32_t)(total >= 0 ? total >> 1 : -((-total) >> 1));
+}
+
+int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a) {
+    const int32_t exp_minus_one_eighth = 1895147668, one_third = 715827883;
+    const int32_t x = wrap32((int64_t)a + (1 << 28));
+    const int32_t x2 = saturating_rounding_doubling_high_mul(x, x);
+    const int32_t x3 = saturating_rounding_doubling_high_mul(x2, x);
+    const int32_t x4 = saturating_rounding_doubling_high_mul(x2, x2);
+    const int32_t x4_over_4 = saturating_rounding_multiply_by_pot(x4, -2);
+    const int32_t poly = saturating_rounding_multiply_by_pot(
+        wrap32((int64_t)saturating_rounding_doubling_high_mul(wrap32((int64_t)x4_over_4 + x3), one_third) + x2), -1);
+    return wrap32((int64_t)exp_minus_one_eighth +
+                  saturating_rounding_doubling_high_mul(exp_minus_one_eighth, wrap32((int64_t)x + poly)));
+}
+
+int32_t exp_on_negative_values(int32_t a, int integer_bits) {
+    static const int32_t barrel[7][2] = {{-2, 1672461947}, {-1, 1302514674}, {0, 790015084}, {1, 290630308},
+                                         {2, 39332535},    {3, 720401},      {4, 242}};
+    const int fractional_bits = 31 - integer_bits;
+    const int32_t one_quarter = 1 << (fractional_bits - 2);
+    const int32_t a_mod_quarter_minus_one_quarter = wrap32((int64_t)(a & (one_quarter - 1)) - one_quarter);
+    int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
+        rescale(a_mod_quarter_minus_one_quarter, integer_bits, 0));
+    const int32_t remainder = wrap32((int64_t)a_mod_quarter_minus_one_quarter - a);
+    for (int k = 0; k < 7; ++k) {
+        const int exponent = barrel[k][0];
+        if (integer_bits > exponent && ((remainder >> (fractional_bits + exponent)) & 1))
+            result = saturating_rounding_doubling_high_mul(result, barrel[k][1]);
+    }
+    if (integer_bits > 5 && a < -((int64_t)1 << (36 - integer_bits))) result = 0;
+    return a == 0 ? REQ_INT32_MAX : result;
+}
+
+int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
+    const int32_t half_denominator = rounding_half_sum(a, REQ_INT32_MAX);
+    int32_t x = wrap32(1515870810LL + saturating_rounding_doubling_high_mul(half_denominator, -1010580540));
+    for (int i = 0; i < 3; ++i) {
+        const int32_t half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x);
+        const int32_t one_minus = wrap32((int64_t)(1 << 29) - half_denominator_times_x);
+        x = wrap32((int64_t)x + rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2));
+    }
+    return rescale(x, 1, 0);
+}
+
+void host_softmax(const Layer &L, const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    const int32_t row = L.d.in_c, diff_min = (int32_t)L.get("diff_min");
+    out.assign(in.size(), (int8_t)-128);
+    std::vector<int32_t> exps((size_t)row);
+    for (size_t r0 = 0; r0 < in.size(); r0 += (size_t)row) {
+        int32_t mx = -128;
+        for (int32_t i = 0; i < row; ++i) mx = in[r0 + i] > mx ? in[r0 + i] : mx;
+        int64_t sum = 0;
+        for (int32_t i = 0; i < row; ++i) {
+            const int32_t diff = in[r0 + i] - mx;
+            exps[i] = 0;
+            if (diff < diff_min) continue;
+            const int32_t scaled = multiply_by_quantized_multiplier(diff, L.d.out_mult, L.d.out_shift);
+            exps[i] = exp_on_negative_values(scaled, 5);
+            sum += rescale(exps[i], 0, 12);
+        }
+        const uint32_t sum32 = (uint32_t)wrap32(sum);
+        const int headroom_plus_one = sum32 ? __builtin_clz(sum32) : 32;
+        const int num_bits_over_unit = 12 - headroom_plus_one;
+        const int shift = headroom_plus_one < 31 ? headroom_plus_one : 31;
+        const uint32_t shifted = (uint32_t)((uint64_t)sum32 << shift);
+        const int32_t shifted_scale = one_over_one_plus_x_for_x_in_0_1(wrap32((int64_t)shifted - (1LL << 31)));
+        const int exponent = num_bits_over_unit + 31 - 8;
+        for (int32_t i = 0; i < row; ++i) {
+            if (in[r0 + i] - mx < diff_min) continue;
+            const int32_t unsat =
+                rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted_scale, exps[i]), exponent);
+            out[r0 + i] = (int8_t)clamp_i32((int64_t)unsat - 128, -128, 127);
+        }
     }
 }
 
@@ -298,6 +395,7 @@ int main(int argc, char **argv) {
             else if (d.op == OP_PAD) host_pad(L, a, r);
             else if (d.op == OP_CONCAT) host_concat(L, a, b, r);
             else if (d.op == OP_QUANTIZE) host_quantize(L, a, r);
+            else if (d.op == OP_SOFTMAX) host_softmax(L, a, r);
             else {
                 std::printf("TB RESULT: FAIL layer %d: no host implementation for %s\n", L.index, L.name.c_str());
                 return 1;

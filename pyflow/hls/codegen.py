@@ -32,7 +32,7 @@ from pyflow.ir import Graph, Op
 
 ENGINE_OPS = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "ADD": 3, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 5, "MEAN": 6,
               "FULLY_CONNECTED": 7}
-HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103}
+HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103, "SOFTMAX": 104}
 
 # layer_desc_t fields (hls/src/engine_types.h); everything else in a layer record is testbench metadata.
 DESC_FIELDS = ("op", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
@@ -280,6 +280,11 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         f.update(in_offset=p.input_offset, out_offset=p.output_offset, out_mult=int(p.requant.multiplier[0]),
                  out_shift=int(p.requant.shift[0]), act_min=lo, act_max=hi)
         meta["in_unsigned"] = 1 if p.input_dtype == "uint8" else 0
+    elif kind == "SOFTMAX":
+        if x.dtype != "int8" or y.dtype != "int8" or p.output_offset != -128:
+            raise FlowError(f"{what}: only int8 softmax with output zero point -128 is supported")
+        f.update(out_mult=p.input_multiplier, out_shift=p.input_left_shift, out_offset=p.output_offset)
+        meta["diff_min"] = int(p.diff_min)
     for k, v in f.items():
         f[k] = int(v)
         if not INT32[0] <= f[k] <= INT32[1]:
