@@ -4,8 +4,8 @@
 //
 // Reads <build_dir>/layers.txt (descriptors + tensor map) and <build_dir>/ddr_image.bin (parameter image),
 // places the input vector in the activation arena, runs layers A..B-1 (default: all) in order -- engine ops
-// through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE, SOFTMAX) in plain C++ here -- and compares every
-// layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this run (layer
+// through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE, SOFTMAX) in plain C++ here -- and
+// compares every layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this run (layer
 // range not starting at 0) is loaded from its vector. Per-layer results and the engine's pipelined-loop
 // iteration counts go to stdout and, as JSON lines, to the report file (default <vectors>/csim_layers.jsonl).
 // --dump DIR writes every layer's output (dense bytes) as DIR/tensor_<t>.bin.
@@ -65,7 +65,8 @@ void unpack(const std::vector<bus_t> &arena, const TensorRef &t, std::vector<int
     dense.assign((size_t)t.h * t.w * t.c, 0);
     for (int p = 0; p < t.h * t.w; ++p)
         for (int c = 0; c < t.c; ++c)
-            dense[(size_t)p * t.c + c] = lane_get(arena[(size_t)t.addr + (size_t)p * cw + c / BUS_BYTES], c % BUS_BYTES);
+            dense[(size_t)p * t.c + c] =
+                lane_get(arena[(size_t)t.addr + (size_t)p * cw + c / BUS_BYTES], c % BUS_BYTES);
 }
 
 void pack(std::vector<bus_t> &arena, const TensorRef &t, const std::vector<int8_t> &dense) {

@@ -117,7 +117,8 @@ def _per_channel(values: np.ndarray, channels: int) -> np.ndarray:
 def _check_int8(graph: Graph, op: Op):
     for t in list(op.inputs) + list(op.outputs):
         if graph.tensor(t).dtype != "int8":
-            raise FlowError(f"op {op.index} {op.op_type}: tensor {t} is {graph.tensor(t).dtype}; the engine runs int8 only")
+            raise FlowError(f"op {op.index} {op.op_type}: tensor {t} is {graph.tensor(t).dtype}; "
+                            "the engine runs int8 only")
 
 
 def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:

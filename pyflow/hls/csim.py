@@ -209,7 +209,8 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
     Writes under <build_dir>/hls; the compiled testbench is cached in ``cache_dir`` (default <build_dir>/hls/csim).
     dump: also write every layer's engine/host output to <build_dir>/hls/vectors/<k>/csim_out/.
-    Raises FlowError on generation/compile problems; mismatches are reported in the result (``passed`` False), not raised.
+    Raises FlowError on generation/compile problems; mismatches are reported in the result (``passed`` False),
+    not raised.
     """
     if flavor not in FLAVORS:
         raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
