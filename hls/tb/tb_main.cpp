@@ -5,8 +5,8 @@
 // Reads <build_dir>/layers.txt (descriptors + tensor map) and <build_dir>/ddr_image.bin (parameter image),
 // places the input vector in the activation arena, runs layers A..B-1 (default: all) in order -- engine ops
 // through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE, SOFTMAX) in plain C++ here -- and
-// compares every layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this run (layer
-// range not starting at 0) is loaded from its vector. Per-layer results and the engine's pipelined-loop
+// compares every layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this
+// run (layer range not starting at 0) is loaded from its vector. Per-layer results and the engine's pipelined-loop
 // iteration counts go to stdout and, as JSON lines, to the report file (default <vectors>/csim_layers.jsonl).
 // --dump DIR writes every layer's output (dense bytes) as DIR/tensor_<t>.bin.
 // Last line: "TB RESULT: PASS" or "TB RESULT: FAIL <reason>"; exit status 0 only on PASS.
