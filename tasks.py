@@ -176,3 +176,113 @@ def bench(c, model=None, repeats=3, tflm=True):
     images = np.stack([items[k % len(items)].data for k in range(8)])
     runtimes = ("litert", "xnnpack", "tflm") if tflm else ("litert", "xnnpack")
     print(format_benchmark(benchmark(graph, path, images, int(repeats), runtimes, log=_log)))
+
+
+def _engine_config(c, pi=None, po=None, axi_bits=None):
+    from pyflow.hls.config import EngineConfig
+
+    engine = c.config.pyflow.engine
+    return EngineConfig(pi=int(pi or engine.pi), po=int(po or engine.po),
+                        axi_bits=int(axi_bits or engine.axi_bits)).validate()
+
+
+def _build_dir(c, graph) -> Path:
+    return Path(c.config.pyflow.build_dir) / graph.name
+
+
+def _csim_inputs(c, graph, inputs):
+    import numpy as np
+
+    return np.stack([i.data for i in _inputs(c, graph, inputs)])
+
+
+_ENGINE_HELP = {"pi": "MAC array input channels (default from invoke.yaml)",
+                "po": "MAC array output channels", "axi_bits": "m_axi data width in bits"}
+_VITIS_HELP = {"board": "board preset (ZCU104, ZCU102, KV260, Ultra96-V2, PYNQ-Z2, U250, U280)",
+               "clock": "clock in MHz (default: invoke.yaml)", "flow": "Vitis flow: classic, unified or auto"}
+
+
+@flow_task(iterable=["inputs"],
+           help={"model": "the .tflite model", "inputs": "photo/.npy file, directory or glob (repeatable)",
+                 "layers": "layer range A:B (default: all); the inputs of A come from the golden vectors",
+                 "flavor": "litert or tflm (compile-time requantization flavor)",
+                 "tool": "gpp (g++ with the ap_types headers) or vitis (Vitis HLS csim_design)",
+                 **_ENGINE_HELP, **_VITIS_HELP})
+def csim(c, model=None, inputs=None, layers=None, flavor=None, tool="gpp", pi=None, po=None, axi_bits=None,
+         board=None, clock=None, flow=None):
+    """C-simulate the HLS layer engine on every layer and compare each output byte for byte with the golden
+    vectors; non-zero exit on any mismatch."""
+    path, graph = _model(c, model)
+    flavor = _cfg(c, "flavor", flavor)
+    config = _engine_config(c, pi, po, axi_bits)
+    images = _csim_inputs(c, graph, inputs)
+    if tool == "vitis":
+        _vitis(c, "csim", path, graph, images, flavor, config, board, clock, flow, layers)
+        return
+    if tool != "gpp":
+        raise FlowError(f"unknown csim tool '{tool}'; choose gpp or vitis")
+    from pyflow.hls.csim import run_csim, summary_table
+
+    result = run_csim(path, _build_dir(c, graph), images, layers=layers, flavor=flavor, config=config, log=_log)
+    where = {r.where for r in result.layers}
+    print(summary_table(result))
+    print(f"csim ({flavor}, {config.pi}x{config.po} MAC array, {config.axi_bits}-bit AXI, headers: "
+          f"{result.include_source}): {len(result.images)} image(s), {len(result.layers)} layers "
+          f"({', '.join(sorted(where))}); compile {result.compile_seconds:.1f} s"
+          f"{'' if result.compiled else ' (cached)'}, run {sum(result.run_seconds):.1f} s")
+    print("csim: PASS (every layer bit-exact)" if result.passed else "csim: FAIL")
+    if not result.passed:
+        raise Exit(code=1)
+
+
+def _vitis(c, stage, path, graph, images, flavor, config, board, clock, flow, layers=None, vlnv=None):
+    from pyflow.hls.vitis_stage import vitis_stage
+
+    result = vitis_stage(stage, path, _build_dir(c, graph), images, _cfg(c, "board", board),
+                         float(_cfg(c, "clock_mhz", clock)), flavor, config, layers=layers,
+                         flow=_cfg(c, "vitis_flow", flow), vlnv=vlnv, log=_log)
+    print(result.summary())
+
+
+@flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm", **_ENGINE_HELP, **_VITIS_HELP})
+def csynth(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=None, clock=None, flow=None):
+    """Synthesize the layer engine with Vitis HLS; reports go to build/<model>/reports/."""
+    path, graph = _model(c, model)
+    _vitis(c, "csynth", path, graph, _csim_inputs(c, graph, None), _cfg(c, "flavor", flavor),
+           _engine_config(c, pi, po, axi_bits), board, clock, flow)
+
+
+@flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm",
+                 "layers": "layer range A:B to co-simulate (default from invoke.yaml: a few layers; the whole "
+                           "network in RTL simulation takes far too long)", **_ENGINE_HELP, **_VITIS_HELP})
+def cosim(c, model=None, flavor=None, layers=None, pi=None, po=None, axi_bits=None, board=None, clock=None,
+          flow=None):
+    """C/RTL co-simulation of the synthesized engine on a layer range (run `invoke csynth` first)."""
+    path, graph = _model(c, model)
+    layers = _cfg(c, "cosim_layers", layers)
+    _log(f"cosim: layers {layers} only (full-network RTL simulation takes far too long; use --layers A:B)")
+    _vitis(c, "cosim", path, graph, _csim_inputs(c, graph, None), _cfg(c, "flavor", flavor),
+           _engine_config(c, pi, po, axi_bits), board, clock, flow, layers)
+
+
+@flow_task(help={"model": "the .tflite model", "vendor": "IP vendor", "library": "IP library",
+                 "version": "IP version (major.minor)", "ipname": "IP name", "flavor": "litert or tflm",
+                 **_ENGINE_HELP, **_VITIS_HELP})
+def export_ip(c, model=None, vendor="user.org", library="hls", version="1.0", ipname="pyflow_engine", flavor=None,
+              pi=None, po=None, axi_bits=None, board=None, clock=None, flow=None):
+    """Package the synthesized engine as a Vivado IP (ip_catalog zip); prints its path."""
+    from pyflow.vitis.flow import ExportVlnv
+
+    path, graph = _model(c, model)
+    _vitis(c, "export", path, graph, _csim_inputs(c, graph, None), _cfg(c, "flavor", flavor),
+           _engine_config(c, pi, po, axi_bits), board, clock, flow, vlnv=ExportVlnv(vendor, library, version, ipname))
+
+
+@flow_task(iterable=["inputs"], help={"model": "the .tflite model",
+                                      "inputs": "photo/.npy file, directory or glob (repeatable)",
+                                      "flavor": "litert or tflm"})
+def flow(c, model=None, inputs=None, flavor=None):
+    """The main job: golden vectors, reference vs oracle on every tensor, and C-simulation of every layer."""
+    golden(c, model=model, inputs=inputs, flavor=flavor)
+    verify(c, model=model, inputs=inputs, oracle=flavor)
+    csim(c, model=model, inputs=inputs, flavor=flavor)

@@ -245,3 +245,21 @@ def format_table(rows: Sequence[LayerResult]) -> str:
         out.append(f"{r.layer:>5}  {r.op:<18} {r.where:<6} {r.bytes:>9}  {r.result}"
                    + (f" ({r.mismatches} mismatches)" if r.mismatches else ""))
     return "\n".join(out)
+
+
+def summary_table(result: CsimResult) -> str:
+    """One row per layer over every image: where it ran, bytes compared in total, and the verdict."""
+    if not result.images:
+        return "no image was simulated"
+    rows = [("layer", "op", "ran on", "bytes compared", "result")]
+    for position, first in enumerate(result.layers):
+        per_image = [im.layers[position] for im in result.images if position < len(im.layers)]
+        failed = [r for r in per_image if r.result != "PASS"]
+        verdict = "PASS" if not failed and len(per_image) == len(result.images) else \
+            f"FAIL ({len(failed)} of {len(result.images)} images: {failed[0].result if failed else 'missing'})"
+        rows.append((str(first.layer), first.op, first.where, f"{sum(r.bytes for r in per_image):,}", verdict))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.rjust(w) if i in (0, 3) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+             for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
