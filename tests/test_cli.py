@@ -57,3 +57,23 @@ def test_golden_check_fails_loudly_on_a_changed_bit(tmp_path):
     result = invoke("golden-check", "--manifest", str(path))
     assert result.returncode == 1
     assert "FAIL: 1 of 61 tensors differ" in result.stdout and "op 16 ADD" in result.stdout
+
+
+def test_csim_whole_network_cli(tmp_path):
+    """`invoke csim` on one committed photo: every layer of EfficientNet-lite0 bit-exact, table on stdout."""
+    result = invoke("csim", "--inputs", str(ROOT / "golden" / "inputs" / "rocket.png"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "csim: PASS (every layer bit-exact)"
+    assert sum(1 for line in lines if line.rstrip().endswith("PASS") and "engine" in line) == 60
+
+
+@pytest.mark.parametrize("task", ["csynth", "cosim", "export-ip"])
+def test_vitis_tasks_without_vitis_fail_cleanly(task, tmp_path, monkeypatch):
+    env_path = "/usr/bin:/bin"
+    result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(ROOT), task], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600,
+                            env={"PATH": env_path, "HOME": str(tmp_path), "PYTHONPATH": ""})
+    assert result.returncode == 1
+    assert "Vitis HLS not found" in result.stderr and "settings64.sh" in result.stderr
+    assert "Traceback" not in result.stderr
