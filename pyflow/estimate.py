@@ -1,0 +1,585 @@
+"""Performance / resource model of the HLS layer engine AS IT IS WRITTEN (hls/src), no Vitis needed.
+
+    est = estimate(graph, EngineConfig(), "ZCU104", clock_mhz=300)
+    print(format_estimate(est)); write_estimate_json(est, path); plot_estimate(est, png)
+
+What is modelled (read hls/src/conv.h, depthwise_conv.h, add.h, pool.h, mem.h, engine.cpp):
+
+* Every pipelined loop (labels as in the C++) costs ``trips x II + invocations x depth`` cycles, plus, when it
+  touches an m_axi port, ``invocations x DDR latency`` (each call of the loop is a new burst whose first beat
+  arrives ``AXI_READ_LATENCY`` cycles after the request; a loop that writes waits for the write responses
+  before it returns) and the throughput limits of the port: one bus word per cycle (the AXI width x clock),
+  the board's DDR bandwidth, and, for strided single-beat accesses that cannot form a burst,
+  ``AXI_OUTSTANDING / latency`` words per cycle. The constants are in ``LOOPS`` and ``Assumptions``.
+* Non-pipelined loops (CONV_OC_TILE, CONV_ROW, CONV_COL, CONV_WIN_KY/KX, DW_CH_TILE, DW_WT_TAP, DW_ROW,
+  DW_ROW_LOAD_Y, DW_COL, CONV_WT_LOAD_ROW, POOL_ROW/COL/CH) cost ``Assumptions.control_cycles`` per iteration.
+* There is NO overlap: the engine has no DATAFLOW region, so weight load, window load, MAC and store of one
+  pixel run one after the other; a layer's cycles are the SUM of its loops (``Assumptions.overlap=True`` gives
+  the what-if max(compute, memory) of a DATAFLOW engine).
+* "memory" cycles = load loops (QUANT_LOAD, WT_LOAD, WIN/PIXEL_LOAD, DW_ROW_LOAD) plus the DDR latency /
+  throughput stalls of the loops that store; "compute" cycles = MAC, requantize/store issue and pipeline fill,
+  ADD/POOL issue, loop control.
+
+The per-layer iteration counts of the labelled pipelined loops are the same numbers the csim testbench counts
+(``CsimResult.layers[i].iterations``, counter names of hls/src/engine_types.h); tests/test_estimate.py checks
+them for equality against csim. Resources are a rough, documented model (``estimate_resources``); a parsed
+csynth report (``pyflow.vitis.reports.parse_csynth``) can be passed to use the tool's II / depth per loop and to
+show the tool's numbers next to the model's.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from pyflow import layers as pyflow_layers
+from pyflow.errors import FlowError
+from pyflow.fileio import write_json
+from pyflow.hls.codegen import Plan, plan
+from pyflow.hls.config import EngineConfig
+from pyflow.ir import Graph
+from pyflow.vitis.boards import Board, get_board
+
+# ------------------------------------------------------------------------------------------------ assumptions
+
+
+@dataclass(frozen=True)
+class LoopTiming:
+    """One labelled pipelined loop of the engine: assumed II and pipeline depth (cycles of one iteration,
+    excluding the DDR latency), which m_axi access it makes (read/write/None) and whether that access is a
+    contiguous burst or strided single beats."""
+
+    ii: int
+    depth: int
+    axi: str | None = None  # "read" | "write" | "read+write" | None
+    burst: bool = True
+    counter: str | None = None  # the csim counter (engine_types.h) that counts its iterations
+    note: str = ""
+
+
+# THE place for the assumed II / depth of every pipelined loop (labels as in hls/src). II=1 is what the pragmas
+# ask for. Depths: int8 multiply in a DSP48E2 (3 stages) + log2(PI) adder tree + accumulate for CONV_MAC;
+# MultiplyByQuantizedMultiplier (32x32 -> 64 bit in 4 DSPs, ~5 stages) + rounding shift + clamp + pack for the
+# stores, plus ceil(BUS_BYTES / 2) cycles to read BUS_BYTES entries of the unpartitioned mult/shift tables
+# through two BRAM ports (those tables carry no ARRAY_PARTITION pragma).
+LOOPS: dict[str, LoopTiming] = {
+    "QUANT_LOAD_I32": LoopTiming(1, 3, "read", True, "QUANT_LOAD", "bias / mult / shift tables (mem.h)"),
+    "QUANT_LOAD_F64": LoopTiming(1, 3, "read", True, "QUANT_LOAD", "FC double scale, LiteRT flavor only"),
+    "CONV_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "one weight row per call, PO calls per oc tile"),
+    "CONV_PIXEL_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "pointwise: one pixel's channel words"),
+    "CONV_WIN_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "one call per kernel tap per output pixel"),
+    "FC_SUM_X": LoopTiming(1, 3, None, True, None, "FC with weights_offset != 0 only; not counted in csim"),
+    "CONV_MAC": LoopTiming(1, 0, None, True, "CONV_MAC", "depth = 4 + log2(PI), set per config"),
+    "CONV_STORE": LoopTiming(1, 0, "write", False, "CONV_STORE", "depth = 8 + BUS_BYTES/2 (+30 LiteRT FC)"),
+    "DW_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "one call per tap per channel tile"),
+    "DW_ROW_LOAD": LoopTiming(1, 3, "read", False, "DW_ROW_LOAD", "stride cw_in words: no burst when cw_in > 1"),
+    "DW_MAC": LoopTiming(1, 6, None, True, "DW_MAC", "BUS_BYTES x MAX_DEPTH_MULT MACs per tap"),
+    "DW_STORE": LoopTiming(1, 0, "write", False, "DW_STORE", "depth = 8 + BUS_BYTES/2"),
+    "ADD_LOOP": LoopTiming(1, 14, "read+write", True, "ADD", "two reads + one write per word, one call per layer"),
+    "POOL_TAP": LoopTiming(1, 3, "read", False, "POOL", "one call per output pixel and channel word"),
+}
+# Work outside the pipelined loops, per output (pixel, channel word) of pool_layer: requant / divide and a
+# single-word write (its DDR write latency is added separately).
+POOL_FINISH_DEPTH = 40  # 32-bit divider of the average (~36 stages) or MEAN's requantization
+CSIM_COUNTERS = ("QUANT_LOAD", "WT_LOAD", "WIN_LOAD", "CONV_MAC", "CONV_STORE", "DW_ROW_LOAD", "DW_MAC",
+                 "DW_STORE", "ADD", "POOL")
+MEMORY_LOOPS = ("QUANT_LOAD_I32", "QUANT_LOAD_F64", "CONV_WT_LOAD", "CONV_PIXEL_LOAD", "CONV_WIN_LOAD",
+                "DW_WT_LOAD", "DW_ROW_LOAD")
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    axi_read_latency: int = 64  # cycles from read request to first beat (Vitis HLS m_axi default latency; a
+    #                             PS-DDR round trip from an HP port is ~150-250 ns = 45-75 cycles at 300 MHz)
+    axi_write_latency: int = 64  # cycles until the write response of the last beat
+    axi_outstanding: int = 16  # m_axi num_read/write_outstanding default: caps strided single-beat accesses
+    control_cycles: int = 2  # per iteration of a non-pipelined loop / call of a stage function
+    layer_overhead_cycles: int = 100  # ap_start / ap_done handshake and table-load set-up per engine layer
+    host_overhead_us: float = 0.0  # driver time per layer (descriptor write, start, poll); 0 = engine only
+    overlap: bool = False  # what-if: loads overlap compute (DATAFLOW) -> layer = max(compute, memory)
+    macs_per_dsp: int = 1  # int8 MACs per DSP48E2 (2 needs hand-packed multiplies; HLS maps 1 per DSP)
+
+
+def loop_timing(config: EngineConfig, flavor: str) -> dict[str, LoopTiming]:
+    """LOOPS with the config-dependent depths filled in."""
+    bb = config.bus_bytes
+    store = 8 + -(-bb // 2)
+    t = dict(LOOPS)
+    t["CONV_MAC"] = replace(t["CONV_MAC"], depth=4 + max(1, math.ceil(math.log2(config.pi))))
+    t["CONV_STORE"] = replace(t["CONV_STORE"], depth=store)
+    t["DW_STORE"] = replace(t["DW_STORE"], depth=store)
+    return t
+
+
+FC_DOUBLE_EXTRA_DEPTH = 30  # LiteRT FC: int->double, DMUL, round (double subtract) in CONV_STORE
+
+
+# ------------------------------------------------------------------------------------------------ results
+
+
+@dataclass
+class LoopCost:
+    label: str
+    invocations: int
+    trips: int
+    words: int  # bus words moved over m_axi
+    issue: int  # trips x II
+    fill: int  # invocations x depth
+    ddr: int  # DDR latency + throughput stalls
+    ii: int
+    depth: int
+
+    @property
+    def cycles(self) -> int:
+        return self.issue + self.fill + self.ddr
+
+
+@dataclass
+class LayerEstimate:
+    index: int
+    op: str
+    where: str  # engine | host
+    shape: str  # output shape HxWxC
+    macs: int
+    loops: dict[str, LoopCost]
+    control: int
+    iterations: dict[str, int]  # the csim counters
+    bytes_in: int  # feature-map bytes read (incl. re-reads)
+    bytes_weights: int
+    bytes_tables: int
+    bytes_out: int
+    input_tensor_bytes: int  # the input tensor(s) as stored (channels padded to words)
+    compute_cycles: int
+    memory_cycles: int
+    cycles: int
+    bandwidth_cycles: int  # all bytes at min(DDR, AXI x clock): the transfer floor
+    mac_bound_cycles: int  # useful MACs on the full MAC array: the compute floor
+    bound: str
+    utilization: float  # useful MACs / (PI x PO x cycles) for conv/FC, / (BUS x M x cycles) for depthwise
+    time_us: float
+
+    @property
+    def ddr_bytes(self) -> int:
+        return self.bytes_in + self.bytes_weights + self.bytes_tables + self.bytes_out
+
+    @property
+    def reread_factor(self) -> float:
+        return self.bytes_in / self.input_tensor_bytes if self.input_tensor_bytes else 0.0
+
+
+@dataclass
+class Resources:
+    dsp: dict[str, int]
+    bram_18k: dict[str, int]
+    lut: dict[str, int]
+    ff: dict[str, int]
+    uram: int
+    available: dict[str, int]
+    notes: list[str]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {"BRAM_18K": sum(self.bram_18k.values()), "DSP": sum(self.dsp.values()), "FF": sum(self.ff.values()),
+                "LUT": sum(self.lut.values()), "URAM": self.uram}
+
+    @property
+    def utilization(self) -> dict[str, float]:
+        return {k: (v / self.available[k] if self.available.get(k) else (0.0 if v == 0 else math.inf))
+                for k, v in self.totals.items()}
+
+    @property
+    def fits(self) -> bool:
+        return all(u <= 1.0 for u in self.utilization.values())
+
+
+@dataclass
+class Estimate:
+    model: str
+    config: EngineConfig
+    board: Board
+    clock_mhz: float
+    flavor: str
+    assumptions: Assumptions
+    loop_timing: dict[str, LoopTiming]
+    layers: list[LayerEstimate]
+    resources: Resources
+    csynth: dict | None = None
+    loop_sources: dict[str, str] = field(default_factory=dict)  # label -> "assumed" | "csynth"
+
+    @property
+    def engine_layers(self) -> list[LayerEstimate]:
+        return [L for L in self.layers if L.where == "engine"]
+
+    @property
+    def cycles(self) -> int:
+        return sum(L.cycles for L in self.layers)
+
+    @property
+    def latency_ms(self) -> float:
+        host = self.assumptions.host_overhead_us * len(self.layers) / 1000.0
+        return self.cycles / (self.clock_mhz * 1e3) + host
+
+    @property
+    def images_per_s(self) -> float:
+        return 1000.0 / self.latency_ms if self.latency_ms else math.inf
+
+    @property
+    def macs(self) -> int:
+        return sum(L.macs for L in self.layers)
+
+    @property
+    def gmacs_per_s(self) -> float:
+        return self.macs * self.images_per_s / 1e9
+
+    @property
+    def peak_gmacs_per_s(self) -> float:
+        """What the DSPs could do: every DSP doing macs_per_dsp int8 MACs per cycle."""
+        return self.resources.totals["DSP"] * self.assumptions.macs_per_dsp * self.clock_mhz / 1e3
+
+    @property
+    def dsp_efficiency(self) -> float:
+        return self.gmacs_per_s / self.peak_gmacs_per_s if self.peak_gmacs_per_s else 0.0
+
+    @property
+    def mac_array_efficiency(self) -> float:
+        """Achieved GMAC/s over the PI x PO array's peak (the DSPs of the MAC array alone)."""
+        return self.gmacs_per_s / (self.config.pi * self.config.po * self.clock_mhz / 1e3)
+
+    def totals(self) -> dict:
+        sums = {k: sum(getattr(L, k) for L in self.layers)
+                for k in ("compute_cycles", "memory_cycles", "bandwidth_cycles", "mac_bound_cycles")}
+        ddr_latency = sum(c.ddr for L in self.layers for c in L.loops.values())
+        by_loop: dict[str, int] = {}
+        for L in self.layers:
+            for c in L.loops.values():
+                by_loop[c.label] = by_loop.get(c.label, 0) + c.cycles
+        by_loop["control"] = sum(L.control for L in self.layers)
+        by_op: dict[str, int] = {}
+        for L in self.layers:
+            by_op[L.op] = by_op.get(L.op, 0) + L.cycles
+        return {
+            "cycles": self.cycles, "latency_ms": self.latency_ms, "images_per_s": self.images_per_s,
+            "macs": self.macs, "gmacs_per_s": self.gmacs_per_s, "peak_gmacs_per_s": self.peak_gmacs_per_s,
+            "dsp_efficiency": self.dsp_efficiency, "mac_array_efficiency": self.mac_array_efficiency,
+            "ddr_bytes": sum(L.ddr_bytes for L in self.layers), "ddr_latency_and_stall_cycles": ddr_latency,
+            **sums, "cycles_by_loop": dict(sorted(by_loop.items(), key=lambda kv: -kv[1])),
+            "cycles_by_op": dict(sorted(by_op.items(), key=lambda kv: -kv[1])),
+        }
+
+
+# ------------------------------------------------------------------------------------------------ the model
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _inside(n_out: int, stride: int, pad: int, k: int, dil: int, n_in: int) -> int:
+    """Number of (output position, tap) pairs whose input coordinate is inside [0, n_in)."""
+    count = 0
+    for o in range(n_out):
+        base = o * stride - pad
+        for t in range(k):
+            if 0 <= base + t * dil < n_in:
+                count += 1
+    return count
+
+
+def _dw_rows_loaded(d: dict) -> int:
+    """Input rows dwconv_layer loads per channel tile (the next_row logic of depthwise_conv.h)."""
+    next_row = total = 0
+    for oy in range(d["out_h"]):
+        top = oy * d["stride_h"] - d["pad_top"]
+        last = min(top + (d["k_h"] - 1) * d["dil_h"], d["in_h"] - 1)
+        n = last - next_row + 1 if last >= next_row else 0
+        total += n
+        next_row += n
+    return total
+
+
+def _counts(layer, cfg: EngineConfig, flavor: str) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """label -> (invocations, trips, m_axi words) of every pipelined loop, and the non-pipelined iterations."""
+    d = layer.fields
+    bb = cfg.bus_bytes
+    name = layer.name
+    loops: dict[str, tuple[int, int, int]] = {}
+    control = 0
+    pixels = d["out_h"] * d["out_w"]
+    cw_in, cw_out = _ceil_div(d["in_c"], bb), _ceil_div(d["out_c"], bb)
+    if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+        n = _ceil_div(d["out_c"], bb // 4)
+        loops["QUANT_LOAD_I32"] = (3, 3 * n, 3 * n)
+        if name == "FULLY_CONNECTED" and flavor != "tflm":
+            n = _ceil_div(d["out_c"], bb // 8)
+            loops["QUANT_LOAD_F64"] = (1, n, n)
+    if name in ("CONV_2D", "FULLY_CONNECTED"):
+        tiles = _ceil_div(d["out_c"], cfg.po)
+        wpr = d["k_len"] // bb
+        loops["CONV_WT_LOAD"] = (tiles * cfg.po, tiles * cfg.po * wpr, tiles * cfg.po * wpr)
+        pointwise = (d["k_h"] == d["k_w"] == d["stride_h"] == d["stride_w"] == 1 and d["pad_top"] == 0
+                     and d["pad_left"] == 0 and d["in_h"] == d["out_h"] and d["in_w"] == d["out_w"])
+        if pointwise:
+            loops["CONV_PIXEL_LOAD"] = (tiles * pixels, tiles * pixels * cw_in, tiles * pixels * cw_in)
+        else:
+            taps = d["k_h"] * d["k_w"]
+            inside = (_inside(d["out_h"], d["stride_h"], d["pad_top"], d["k_h"], d["dil_h"], d["in_h"])
+                      * _inside(d["out_w"], d["stride_w"], d["pad_left"], d["k_w"], d["dil_w"], d["in_w"]))
+            loops["CONV_WIN_LOAD"] = (tiles * pixels * taps, tiles * pixels * taps * cw_in, tiles * inside * cw_in)
+            control += tiles * pixels * (d["k_h"] + taps)  # CONV_WIN_KY / CONV_WIN_KX iterations
+        if name == "FULLY_CONNECTED" and d["weights_offset"] != 0:
+            loops["FC_SUM_X"] = (tiles * pixels, tiles * pixels * d["in_c"], 0)
+        loops["CONV_MAC"] = (tiles * pixels, tiles * pixels * (d["k_len"] // cfg.pi), 0)
+        per_store = cfg.po // bb
+        written = sum(1 for t in range(tiles) for wd in range(per_store) if t * cfg.po // bb + wd < cw_out)
+        loops["CONV_STORE"] = (tiles * pixels, tiles * pixels * per_store, pixels * written)
+        # CONV_OC_TILE, CONV_WT_LOAD_ROW, CONV_ROW, CONV_COL (+ the calls made in its body)
+        control += tiles + tiles * cfg.po + tiles * d["out_h"] + tiles * pixels * 4
+    elif name == "DEPTHWISE_CONV_2D":
+        m = d["depth_mult"]
+        taps = d["k_h"] * d["k_w"]
+        tiles = cw_in
+        loops["DW_WT_LOAD"] = (tiles * taps, tiles * taps * m, tiles * taps * m)
+        rows = _dw_rows_loaded(d)
+        loops["DW_ROW_LOAD"] = (tiles * rows, tiles * rows * d["in_w"], tiles * rows * d["in_w"])
+        loops["DW_MAC"] = (tiles * pixels, tiles * pixels * taps, 0)
+        written = sum(1 for t in range(tiles) for wd in range(m) if t * m + wd < cw_out)
+        loops["DW_STORE"] = (tiles * pixels, tiles * pixels * m, pixels * written)
+        # DW_CH_TILE, DW_WT_TAP, DW_ROW, DW_ROW_LOAD_Y, DW_COL (+ calls)
+        control += tiles + tiles * taps + tiles * d["out_h"] + tiles * rows + tiles * pixels * 2
+    elif name == "ADD":
+        n = pixels * cw_out
+        loops["ADD_LOOP"] = (1, n, 3 * n)
+    elif name in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
+        taps = d["k_h"] * d["k_w"]
+        inside = (_inside(d["out_h"], d["stride_h"], d["pad_top"], d["k_h"], 1, d["in_h"])
+                  * _inside(d["out_w"], d["stride_w"], d["pad_left"], d["k_w"], 1, d["in_w"]))
+        loops["POOL_TAP"] = (pixels * cw_out, pixels * cw_out * taps, inside * cw_out)
+        control += d["out_h"] + pixels + pixels * cw_out
+    return loops, control
+
+
+def iteration_counts(layer, cfg: EngineConfig, flavor: str = "litert") -> dict[str, int]:
+    """The csim testbench's per-layer counters (engine_types.h names) for one planned layer."""
+    counts = dict.fromkeys(CSIM_COUNTERS, 0)
+    if layer.where != "engine":
+        return counts
+    loops, _ = _counts(layer, cfg, flavor)
+    for label, (_, trips, _) in loops.items():
+        counter = LOOPS[label].counter
+        if counter:
+            counts[counter] += trips
+    return counts
+
+
+def _loop_cost(label: str, inv: int, trips: int, words: int, t: LoopTiming, a: Assumptions,
+               bytes_per_cycle: float, bus_bytes: int) -> LoopCost:
+    issue = trips * t.ii
+    fill = inv * t.depth
+    ddr = 0
+    if t.axi:
+        latency = {"read": a.axi_read_latency, "write": a.axi_write_latency,
+                   "read+write": max(a.axi_read_latency, a.axi_write_latency)}[t.axi]
+        ddr = inv * latency
+        floor = math.ceil(words * bus_bytes / bytes_per_cycle) if bytes_per_cycle else 0
+        if not t.burst and latency:
+            floor = max(floor, math.ceil(words * latency / a.axi_outstanding))
+        ddr += max(0, floor - issue)
+    return LoopCost(label, inv, trips, words, issue, fill, ddr, t.ii, t.depth)
+
+
+def _layer_estimate(layer, graph: Graph, cfg: EngineConfig, flavor: str, timing: dict[str, LoopTiming],
+                    a: Assumptions, clock_mhz: float, ddr_bytes_per_cycle: float) -> LayerEstimate:
+    d = layer.fields
+    bb = cfg.bus_bytes
+    op = graph.ops[layer.index] if graph.ops[layer.index].index == layer.index else \
+        next(o for o in graph.ops if o.index == layer.index)
+    macs = pyflow_layers.macs(graph, op)
+    out = graph.tensor(op.output)
+    shape = "x".join(str(s) for s in out.shape[1:])
+    bpc = min(float(bb), ddr_bytes_per_cycle)
+    iterations = iteration_counts(layer, cfg, flavor)
+    if layer.where != "engine":
+        return LayerEstimate(layer.index, layer.name, "host", shape, macs, {}, 0, iterations, 0, 0, 0, 0, 0,
+                             0, 0, 0, 0, 0, "host", 0.0, 0.0)
+    counts, control_iters = _counts(layer, cfg, flavor)
+    loops: dict[str, LoopCost] = {}
+    for label, (inv, trips, words) in counts.items():
+        t = timing[label]
+        if label == "CONV_STORE" and layer.name == "FULLY_CONNECTED" and flavor != "tflm":
+            t = replace(t, depth=t.depth + FC_DOUBLE_EXTRA_DEPTH)
+        loops[label] = _loop_cost(label, inv, trips, words, t, a, bpc, bb)
+    control = control_iters * a.control_cycles + a.layer_overhead_cycles
+    if "POOL_TAP" in loops:  # finish + single-word store per (pixel, channel word), outside the pipeline
+        n = loops["POOL_TAP"].invocations
+        control += n * (POOL_FINISH_DEPTH + a.axi_write_latency)
+    words_in = sum(c.words for k, c in loops.items() if k in ("CONV_PIXEL_LOAD", "CONV_WIN_LOAD", "DW_ROW_LOAD",
+                                                                "POOL_TAP"))
+    words_wt = sum(c.words for k, c in loops.items() if k in ("CONV_WT_LOAD", "DW_WT_LOAD"))
+    words_tab = sum(c.words for k, c in loops.items() if k.startswith("QUANT_LOAD"))
+    words_out = sum(c.words for k, c in loops.items() if k in ("CONV_STORE", "DW_STORE"))
+    pixels = d["out_h"] * d["out_w"]
+    cw_in, cw_out = _ceil_div(d["in_c"], bb), _ceil_div(d["out_c"], bb)
+    in_tensor = d["in_h"] * d["in_w"] * cw_in * bb
+    if layer.name == "ADD":
+        n = loops["ADD_LOOP"].trips
+        words_in, words_out = 2 * n, n
+        in_tensor *= 2
+    if "POOL_TAP" in loops:
+        words_out = pixels * cw_out
+    memory = sum(c.cycles for k, c in loops.items() if k in MEMORY_LOOPS) + \
+        sum(c.ddr for k, c in loops.items() if k not in MEMORY_LOOPS)
+    compute = sum(c.issue + c.fill for k, c in loops.items() if k not in MEMORY_LOOPS) + control
+    if "POOL_TAP" in loops:  # the pool's single-word stores are DDR latency
+        memory += loops["POOL_TAP"].invocations * a.axi_write_latency
+        compute -= loops["POOL_TAP"].invocations * a.axi_write_latency
+    cycles = max(compute, memory) if a.overlap else compute + memory
+    total_bytes = (words_in + words_wt + words_tab + words_out) * bb
+    bandwidth = math.ceil(total_bytes / bpc)
+    if layer.name in ("CONV_2D", "FULLY_CONNECTED"):
+        lanes = cfg.pi * cfg.po
+    elif layer.name == "DEPTHWISE_CONV_2D":
+        lanes = bb * cfg.max_depth_mult
+    else:
+        lanes = 0
+    mac_bound = _ceil_div(macs, lanes) if lanes else 0
+    util = macs / (lanes * cycles) if lanes and cycles else 0.0
+    return LayerEstimate(layer.index, layer.name, "engine", shape, macs, loops, control, iterations, words_in * bb,
+                         words_wt * bb, words_tab * bb, words_out * bb, in_tensor, compute, memory, cycles,
+                         bandwidth, mac_bound, "memory" if memory > compute else "compute", util,
+                         cycles / clock_mhz)
+
+
+# ------------------------------------------------------------------------------------------------ resources
+
+BRAM18_BITS = 18 * 1024
+
+
+def bram18_for(depth: int, width_bits: int) -> int:
+    """BRAM_18K primitives for one memory bank of depth x width (widest aspect ratio that holds the depth)."""
+    for max_depth, width in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)):
+        if depth <= max_depth:
+            return _ceil_div(width_bits, width)
+    return _ceil_div(depth, 16384) * width_bits
+
+
+def _bank_bram(banks: int, depth: int, width_bits: int) -> int:
+    """Banks of <= 1 Kbit or <= 64 deep go to LUTRAM/registers (Vitis HLS 'auto' storage); others to BRAM."""
+    if depth * width_bits <= 1024 or depth <= 64:
+        return 0
+    return banks * bram18_for(depth, width_bits)
+
+
+# DSP48E2 per operator, as Vitis HLS maps them (UltraScale+): an int32 x int32 -> int64 product takes 4 DSPs,
+# an int32 x int32 -> int32 product 3, a double-precision multiply (full-DSP floating-point core) ~10, a double
+# add/subtract 3.
+DSP_MUL32x32_64 = 4
+DSP_MUL32x32_32 = 3
+DSP_DMUL = 10
+DSP_DADD = 3
+DSP_ADDRESS = 24  # runtime address arithmetic (iy * in_w + ix) * cw_in ... in the load / store loops
+# Rough LUT / FF per unit (fabric around the DSPs): per MAC (adder tree, operand muxes, pipeline registers), per
+# requantization lane, per m_axi port (adapter + FIFOs, scales with width), fixed control / s_axilite.
+LUT_PER_MAC, FF_PER_MAC = 35, 60
+LUT_PER_REQUANT_LANE, FF_PER_REQUANT_LANE = 350, 500
+LUT_PER_AXI_BIT, FF_PER_AXI_BIT = 20, 30  # per port
+LUT_DIVIDER_LANE, FF_DIVIDER_LANE = 1100, 1900  # average pool 32-bit divider per lane
+LUT_DOUBLE_LANE, FF_DOUBLE_LANE = 1500, 2200  # LiteRT FC: sitofp + dmul + round per lane
+LUT_CONTROL, FF_CONTROL = 6000, 8000
+AXI_PORTS = 4  # gmem_fm_rd, gmem_fm_rd2, gmem_fm_wr, gmem_wt
+
+
+def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert",
+                       macs_per_dsp: int = 1) -> Resources:
+    c = config
+    bb = c.bus_bytes
+    part = c.row_align  # WIN_PARTITION
+    double_fc = flavor != "tflm"
+    dsp = {
+        "conv MAC array (PI x PO)": _ceil_div(c.pi * c.po, macs_per_dsp),
+        "depthwise MACs (BUS x MAX_DEPTH_MULT)": _ceil_div(bb * c.max_depth_mult, macs_per_dsp),
+        "conv requant (BUS lanes)": bb * DSP_MUL32x32_64,
+        "depthwise requant (BUS lanes)": bb * DSP_MUL32x32_64,
+        "ADD requant (3 + 2 left-shift multiplies per lane)": bb * (3 * DSP_MUL32x32_64 + 2 * DSP_MUL32x32_32),
+        "MEAN requant (BUS lanes)": bb * DSP_MUL32x32_64,
+        "address arithmetic": DSP_ADDRESS,
+    }
+    if double_fc:
+        dsp["FC double requant (LiteRT: DMUL + DSUB per lane)"] = bb * (DSP_DMUL + DSP_DADD)
+    bram = {
+        f"wbuf[PO][WIN_BYTES] ({c.po}x{part} banks of {c.win_bytes // part} B)":
+            _bank_bram(c.po * part, c.win_bytes // part, 8),
+        f"win[WIN_BYTES] ({part} banks)": _bank_bram(part, c.win_bytes // part, 8),
+        f"lb[MAX_K][MAX_WIDTH][BUS] ({bb} banks of {c.max_k * c.max_width} B)":
+            _bank_bram(bb, c.max_k * c.max_width, 8),
+        "wdw[MAX_K^2][BUS][M]": _bank_bram(bb * c.max_depth_mult, c.max_k * c.max_k, 8),
+        "bias/mult/shift[MAX_COUT] int32": 3 * _bank_bram(1, c.max_cout, 32),
+        "m_axi adapters (read/write FIFOs)": AXI_PORTS * _ceil_div(c.axi_bits, 36),
+    }
+    if double_fc:
+        bram["scale[MAX_COUT] double"] = _bank_bram(1, c.max_cout, 64)
+    lut = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * LUT_PER_MAC,
+           "requant lanes": 4 * bb * LUT_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * LUT_PER_AXI_BIT,
+           "pool dividers": bb * LUT_DIVIDER_LANE, "control / s_axilite": LUT_CONTROL}
+    ff = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * FF_PER_MAC,
+          "requant lanes": 4 * bb * FF_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * FF_PER_AXI_BIT,
+          "pool dividers": bb * FF_DIVIDER_LANE, "control / s_axilite": FF_CONTROL}
+    if double_fc:
+        lut["FC double requant"] = bb * LUT_DOUBLE_LANE
+        ff["FC double requant"] = bb * FF_DOUBLE_LANE
+    notes = [f"{macs_per_dsp} int8 MAC per DSP48E2 (HLS maps each int8 x int8 product to its own DSP; 2 per DSP "
+             "needs hand-packed multiplies)",
+             "memory banks of <= 1 Kbit or <= 64 words counted as LUTRAM/registers, larger ones as BRAM_18K; "
+             "URAM is not used (no BIND_STORAGE pragma)",
+             "LUT/FF are rough per-unit figures, to be replaced by csynth numbers"]
+    return Resources(dsp, bram, lut, ff, 0, board.available(), notes)
+
+
+# ------------------------------------------------------------------------------------------------ csynth
+
+
+def csynth_loops(report: dict | None) -> dict[str, dict]:
+    """Loop label -> csynth loop entry (II, depth, trip counts, latency) from a parse_csynth dict (or the
+    runner's saved vitis_csynth.json, whose "report" holds it). Labels match by name or name suffix."""
+    if not report:
+        return {}
+    report = report.get("report", report)
+    found: dict[str, dict] = {}
+    for loop in report.get("loops", []):
+        name = str(loop.get("name", ""))
+        for label in LOOPS:
+            if name == label or name.endswith("_" + label) or name.endswith("/" + label):
+                found.setdefault(label, loop)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ entry point
+
+
+def estimate(graph: Graph, config: EngineConfig = EngineConfig(), board: Board | str = "ZCU104",
+             clock_mhz: float | None = None, flavor: str = "litert", assumptions: Assumptions = Assumptions(),
+             csynth: dict | None = None) -> Estimate:
+    """Per-layer cycles, DDR traffic, bound and MAC utilization of the engine as written, plus resources.
+
+    board: a preset name or a Board; clock_mhz defaults to the board's clock. csynth: a parsed csynth report
+    (pyflow.vitis.reports.parse_csynth, or the saved vitis_csynth.json) -- its per-loop II / pipeline depth
+    replace the assumed constants for the loops it names. Raises FlowError for layers the engine cannot run.
+    """
+    if isinstance(board, str):
+        board = get_board(board)
+    clock = float(clock_mhz or board.clock_mhz)
+    if not clock > 0:
+        raise FlowError(f"clock {clock_mhz!r} MHz must be positive")
+    pl: Plan = plan(graph, config, flavor)
+    timing = loop_timing(pl.config, flavor)
+    sources = dict.fromkeys(timing, "assumed")
+    for label, loop in csynth_loops(csynth).items():
+        ii, depth = loop.get("ii"), loop.get("pipeline_depth")
+        if isinstance(ii, (int, float)) and isinstance(depth, (int, float)):
+            timing[label] = replace(timing[label], ii=int(ii), depth=int(depth))
+            sources[label] = "csynth"
+    ddr_bytes_per_cycle = board.ddr_gbps * 1e9 / (clock * 1e6)
+    layers = [_layer_estimate(L, graph, pl.config, flavor, timing, assumptions, clock, ddr_bytes_per_cycle)
+              for L in pl.layers]
+    resources = estimate_resources(pl.config, board, flavor, assumptions.macs_per_dsp)
+    return Estimate(graph.name, pl.config, board, clock, flavor, assumptions, timing, layers, resources,
+                    csynth.get("report", csynth) if csynth else None, sources)
