@@ -163,6 +163,11 @@ class LayerEstimate:
         return self.bytes_in + self.bytes_weights + self.bytes_tables + self.bytes_out
 
     @property
+    def min_ddr_bytes(self) -> int:
+        """Every input, weight, table and output byte moved exactly once (no re-reads)."""
+        return self.input_tensor_bytes + self.bytes_weights + self.bytes_tables + self.bytes_out
+
+    @property
     def reread_factor(self) -> float:
         return self.bytes_in / self.input_tensor_bytes if self.input_tensor_bytes else 0.0
 
@@ -245,6 +250,13 @@ class Estimate:
         """Achieved GMAC/s over the PI x PO array's peak (the DSPs of the MAC array alone)."""
         return self.gmacs_per_s / (self.config.pi * self.config.po * self.clock_mhz / 1e3)
 
+    @property
+    def ideal_cycles(self) -> int:
+        """Per layer max(MAC-array floor, no-re-read DDR floor): a DATAFLOW engine of this config that hides
+        the DDR latency and reads every byte once."""
+        bpc = min(float(self.config.bus_bytes), self.board.ddr_gbps * 1e3 / self.clock_mhz)
+        return sum(max(L.mac_bound_cycles, math.ceil(L.min_ddr_bytes / bpc)) for L in self.engine_layers)
+
     def totals(self) -> dict:
         sums = {k: sum(getattr(L, k) for L in self.layers)
                 for k in ("compute_cycles", "memory_cycles", "bandwidth_cycles", "mac_bound_cycles")}
@@ -262,6 +274,8 @@ class Estimate:
             "macs": self.macs, "gmacs_per_s": self.gmacs_per_s, "peak_gmacs_per_s": self.peak_gmacs_per_s,
             "dsp_efficiency": self.dsp_efficiency, "mac_array_efficiency": self.mac_array_efficiency,
             "ddr_bytes": sum(L.ddr_bytes for L in self.layers), "ddr_latency_and_stall_cycles": ddr_latency,
+            "min_ddr_bytes": sum(L.min_ddr_bytes for L in self.layers),
+            "ideal_cycles": self.ideal_cycles,
             **sums, "cycles_by_loop": dict(sorted(by_loop.items(), key=lambda kv: -kv[1])),
             "cycles_by_op": dict(sorted(by_op.items(), key=lambda kv: -kv[1])),
         }
@@ -391,8 +405,7 @@ def _layer_estimate(layer, graph: Graph, cfg: EngineConfig, flavor: str, timing:
                     a: Assumptions, clock_mhz: float, ddr_bytes_per_cycle: float) -> LayerEstimate:
     d = layer.fields
     bb = cfg.bus_bytes
-    op = graph.ops[layer.index] if graph.ops[layer.index].index == layer.index else \
-        next(o for o in graph.ops if o.index == layer.index)
+    op = next(o for o in graph.ops if o.index == layer.index)
     macs = pyflow_layers.macs(graph, op)
     out = graph.tensor(op.output)
     shape = "x".join(str(s) for s in out.shape[1:])
@@ -462,6 +475,13 @@ def bram18_for(depth: int, width_bits: int) -> int:
     return _ceil_div(depth, 16384) * width_bits
 
 
+def _lutram_luts(banks: int, depth: int, width_bits: int) -> int:
+    """LUTs of the banks _bank_bram leaves to LUTRAM (RAM64X1D: 2 LUTs per 64 x 1 bit, dual port)."""
+    if depth * width_bits <= 1024 or depth <= 64:
+        return banks * width_bits * _ceil_div(depth, 64) * 2
+    return 0
+
+
 def _bank_bram(banks: int, depth: int, width_bits: int) -> int:
     """Banks of <= 1 Kbit or <= 64 deep go to LUTRAM/registers (Vitis HLS 'auto' storage); others to BRAM."""
     if depth * width_bits <= 1024 or depth <= 64:
@@ -518,6 +538,8 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
     if double_fc:
         bram["scale[MAX_COUT] double"] = _bank_bram(1, c.max_cout, 64)
     lut = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * LUT_PER_MAC,
+           "LUTRAM buffers": (_lutram_luts(c.po * part, c.win_bytes // part, 8) + _lutram_luts(part, c.win_bytes // part, 8)
+                              + _lutram_luts(bb * c.max_depth_mult, c.max_k * c.max_k, 8)),
            "requant lanes": 4 * bb * LUT_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * LUT_PER_AXI_BIT,
            "pool dividers": bb * LUT_DIVIDER_LANE, "control / s_axilite": LUT_CONTROL}
     ff = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * FF_PER_MAC,
@@ -583,3 +605,225 @@ def estimate(graph: Graph, config: EngineConfig = EngineConfig(), board: Board |
     resources = estimate_resources(pl.config, board, flavor, assumptions.macs_per_dsp)
     return Estimate(graph.name, pl.config, board, clock, flavor, assumptions, timing, layers, resources,
                     csynth.get("report", csynth) if csynth else None, sources)
+
+
+# ------------------------------------------------------------------------------------------------ output
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def format_estimate(est: Estimate, top: int = 0) -> str:
+    """The per-layer table, totals, resources and (when given) the csynth numbers next to the assumptions."""
+    c, b = est.config, est.board
+    a = est.assumptions
+    lines = [f"estimate: {est.model} on {b.name} ({b.part}) at {est.clock_mhz:g} MHz, {c.pi}x{c.po} MAC array, "
+             f"{c.axi_bits}-bit AXI, flavor {est.flavor}",
+             f"model: pipelined loops trips x II + depth, DDR latency {a.axi_read_latency}/{a.axi_write_latency} "
+             f"cycles (read/write) per loop call, DDR {b.ddr_gbps:g} GB/s, "
+             + ("loads OVERLAP compute (what-if DATAFLOW)" if a.overlap else
+                "NO overlap of load / MAC / store (no DATAFLOW in the engine): layer = compute + memory"), ""]
+    header = ["layer", "op", "shape", "MACs", "compute cyc", "memory cyc", "bound", "MAC util", "DDR KB",
+              "re-read", "time us"]
+    rows = []
+    layers = est.layers
+    if top:
+        layers = sorted(layers, key=lambda L: -L.cycles)[:top]
+    for L in layers:
+        rows.append([str(L.index), L.op, L.shape, _fmt_int(L.macs), _fmt_int(L.compute_cycles),
+                     _fmt_int(L.memory_cycles), L.bound, f"{100 * L.utilization:.1f}%" if L.macs else "-",
+                     f"{L.ddr_bytes / 1024:.0f}", f"{L.reread_factor:.1f}x" if L.input_tensor_bytes else "-",
+                     f"{L.time_us:.1f}"])
+    lines += _table(header, rows, text_columns=3)
+    t = est.totals()
+    r = est.resources
+    lines += ["", f"total: {_fmt_int(t['cycles'])} cycles = {t['latency_ms']:.3f} ms/image, "
+              f"{t['images_per_s']:.1f} images/s, {t['macs'] / 1e9:.3f} GMAC -> {t['gmacs_per_s']:.2f} GMAC/s",
+              f"       compute {_fmt_int(t['compute_cycles'])} cycles, memory {_fmt_int(t['memory_cycles'])} cycles "
+              f"(of which DDR latency/stalls {_fmt_int(t['ddr_latency_and_stall_cycles'])}); "
+              f"DDR traffic {t['ddr_bytes'] / 1e6:.1f} MB",
+              f"       floors: MAC array {t['mac_bound_cycles'] / est.clock_mhz / 1e3:.3f} ms, "
+              f"DDR transfer {t['bandwidth_cycles'] / est.clock_mhz / 1e3:.3f} ms",
+              f"       MAC-array efficiency {100 * t['mac_array_efficiency']:.2f}%, DSP efficiency "
+              f"{100 * t['dsp_efficiency']:.2f}% ({r.totals['DSP']} DSPs x {a.macs_per_dsp} MAC x "
+              f"{est.clock_mhz:g} MHz = {t['peak_gmacs_per_s']:.0f} GMAC/s peak)",
+              "       cycles by loop: " + ", ".join(f"{k} {100 * v / max(1, t['cycles']):.1f}%"
+                                                  for k, v in list(t["cycles_by_loop"].items())[:8]), ""]
+    lines += format_resources(est).rstrip("\n").splitlines()
+    if est.csynth:
+        lines += [""] + format_csynth_comparison(est).rstrip("\n").splitlines()
+    return "\n".join(lines) + "\n"
+
+
+def format_resources(est: Estimate) -> str:
+    r = est.resources
+    used, util = r.totals, r.utilization
+    synth = (est.csynth or {}).get("resources", {}).get("used", {}) if est.csynth else {}
+    header = ["resource", "estimate", "available", "util"] + (["csynth"] if synth else [])
+    rows = []
+    for key in ("BRAM_18K", "DSP", "FF", "LUT", "URAM"):
+        row = [key, _fmt_int(used[key]), _fmt_int(r.available.get(key, 0)), f"{100 * util[key]:.1f}%"]
+        if synth:
+            row.append("-" if synth.get(key) is None else _fmt_int(int(synth[key])))
+        rows.append(row)
+    lines = [f"resources ({'fits' if r.fits else 'DOES NOT FIT'} {est.board.name}):"] + _table(header, rows)
+    lines += ["  DSP: " + "; ".join(f"{k} {v}" for k, v in r.dsp.items() if v),
+              "  BRAM_18K: " + "; ".join(f"{k} {v}" for k, v in r.bram_18k.items() if v)]
+    lines += [f"  note: {n}" for n in r.notes]
+    return "\n".join(lines) + "\n"
+
+
+def format_csynth_comparison(est: Estimate) -> str:
+    """Assumed II / depth per loop next to csynth's II / depth / trip counts / latency."""
+    found = csynth_loops(est.csynth)
+    assumed = loop_timing(est.config, est.flavor)
+    header = ["loop", "assumed II", "assumed depth", "csynth II", "csynth depth", "csynth trips", "csynth latency",
+              "used"]
+    rows = []
+    for label, t in assumed.items():
+        s = found.get(label, {})
+        trips = s.get("trip_count_min"), s.get("trip_count_max")
+        lat = s.get("latency_min"), s.get("latency_max")
+        rows.append([label, str(t.ii), str(t.depth), _cell(s.get("ii")), _cell(s.get("pipeline_depth")),
+                     _span(*trips) if s else "-", _span(*lat) if s else "-", est.loop_sources.get(label, "assumed")])
+    synth = est.csynth or {}
+    lat = synth.get("latency_cycles", {})
+    lines = ["csynth vs estimate (per pipelined loop):"] + _table(header, rows)
+    clock = synth.get("clock", {})
+    lines.append(f"csynth: worst-case latency of one engine_top call {_cell(lat.get('worst'))} cycles (depends on "
+                 f"the descriptor's trip counts); estimated clock {_cell(clock.get('estimated_ns'))} ns "
+                 f"({_cell(clock.get('estimated_fmax_mhz'))} MHz) vs {est.clock_mhz:g} MHz modelled")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(v) -> str:
+    return "-" if v is None else str(v)
+
+
+def _span(lo, hi) -> str:
+    return _cell(lo) if lo == hi else f"{_cell(lo)}~{_cell(hi)}"
+
+
+def _table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> list[str]:
+    cells = [header] + rows
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    out = ["  ".join(v.ljust(widths[i]) if i < text_columns else v.rjust(widths[i]) for i, v in enumerate(row))
+           .rstrip() for row in cells]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return out
+
+
+def to_json(est: Estimate) -> dict:
+    """Everything in plain JSON types: config, board, assumptions, loop constants, per-layer rows, totals."""
+    layers = []
+    for L in est.layers:
+        row = {k: getattr(L, k) for k in ("index", "op", "where", "shape", "macs", "control", "iterations",
+                                           "bytes_in", "bytes_weights", "bytes_tables", "bytes_out",
+                                           "compute_cycles", "memory_cycles", "cycles", "bandwidth_cycles",
+                                           "mac_bound_cycles", "bound", "utilization", "time_us")}
+        row["ddr_bytes"] = L.ddr_bytes
+        row["reread_factor"] = L.reread_factor
+        row["loops"] = {k: {**asdict(c), "cycles": c.cycles} for k, c in L.loops.items()}
+        layers.append(row)
+    r = est.resources
+    return {
+        "model": est.model, "board": asdict(est.board), "clock_mhz": est.clock_mhz, "flavor": est.flavor,
+        "config": est.config.as_dict(), "assumptions": asdict(est.assumptions),
+        "loop_timing": {k: {**asdict(t), "source": est.loop_sources.get(k, "assumed")}
+                        for k, t in est.loop_timing.items()},
+        "totals": est.totals(),
+        "resources": {"estimate": r.totals, "available": r.available, "utilization": r.utilization,
+                      "fits": r.fits, "dsp": r.dsp, "bram_18k": r.bram_18k, "lut": r.lut, "ff": r.ff,
+                      "notes": r.notes,
+                      "csynth": (est.csynth or {}).get("resources", {}).get("used") if est.csynth else None},
+        "csynth_loops": csynth_loops(est.csynth),
+        "layers": layers,
+    }
+
+
+def write_estimate_json(est: Estimate, path: Path) -> Path:
+    path = Path(path)
+    write_json(path, to_json(est))
+    return path
+
+
+def plot_estimate(est: Estimate, path: Path) -> Path:
+    """PNG: per-layer cycles split compute / memory (stacked bars), log scale, layer index on x."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise FlowError("the estimate plot needs matplotlib: pip install matplotlib") from None
+    import io
+
+    from pyflow.fileio import write_bytes
+
+    engine = est.engine_layers
+    x = [L.index for L in engine]
+    compute = [L.compute_cycles for L in engine]
+    memory = [L.memory_cycles for L in engine]
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.18 * len(x) + 3), 4.5))
+    if est.assumptions.overlap:
+        ax.bar(x, compute, color="tab:blue", label="compute")
+        ax.bar(x, memory, color="tab:orange", alpha=0.6, label="memory (overlapped)")
+    else:
+        ax.bar(x, compute, color="tab:blue", label="compute (MAC, requant/store issue, control)")
+        ax.bar(x, memory, bottom=compute, color="tab:orange", label="memory (loads, DDR latency, stalls)")
+    ax.set_xlabel("layer")
+    ax.set_ylabel(f"cycles at {est.clock_mhz:g} MHz")
+    c = est.config
+    ax.set_title(f"{est.model}: {c.pi}x{c.po}, {c.axi_bits}-bit AXI on {est.board.name} -- "
+                 f"{est.latency_ms:.2f} ms/image")
+    ax.legend(loc="upper right", fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    path = Path(path)
+    write_bytes(path, buffer.getvalue())
+    return path
+
+
+WHAT_IF_CONFIGS = {"8x8/64": EngineConfig(pi=8, po=8, axi_bits=64), "16x16/128": EngineConfig(),
+                   "32x32/256": EngineConfig(pi=32, po=32, axi_bits=256),
+                   "64x64/512": EngineConfig(pi=64, po=64, axi_bits=512, win_bytes=4096)}
+
+
+def what_if(graph: Graph, board: Board | str = "ZCU104", clock_mhz: float | None = None,
+            flavor: str = "litert") -> list[dict]:
+    """Latency of the engine as written and of hypothetical changes, from the same model:
+    as written; DDR latency hidden (prefetch / long bursts); DATAFLOW overlap; both; and per MAC-array size the
+    ideal (DATAFLOW, latency hidden, no re-reads) together with its resources."""
+    rows = []
+    base = Assumptions()
+    variants = [("as written", base), ("DDR latency hidden", replace(base, axi_read_latency=0, axi_write_latency=0)),
+                ("DATAFLOW overlap", replace(base, overlap=True)),
+                ("DATAFLOW + latency hidden", replace(base, overlap=True, axi_read_latency=0, axi_write_latency=0))]
+    for cname, cfg in WHAT_IF_CONFIGS.items():
+        for vname, a in variants:
+            try:
+                est = estimate(graph, cfg, board, clock_mhz, flavor, a)
+            except FlowError as exc:
+                rows.append({"config": cname, "variant": vname, "error": str(exc)})
+                break
+            rows.append({"config": cname, "variant": vname, "latency_ms": est.latency_ms,
+                         "ddr_mb": est.totals()["ddr_bytes"] / 1e6, "dsp": est.resources.totals["DSP"],
+                         "bram_18k": est.resources.totals["BRAM_18K"], "fits": est.resources.fits})
+        else:
+            ideal_ms = est.ideal_cycles / (est.clock_mhz * 1e3)
+            rows.append({"config": cname, "variant": "ideal: DATAFLOW, latency hidden, no re-reads",
+                         "latency_ms": ideal_ms, "ddr_mb": est.totals()["min_ddr_bytes"] / 1e6,
+                         "dsp": est.resources.totals["DSP"], "bram_18k": est.resources.totals["BRAM_18K"],
+                         "fits": est.resources.fits})
+    return rows
+
+
+def format_what_if(rows: list[dict]) -> str:
+    table = [[r["config"], r["variant"], "-" if "error" in r else f"{r['latency_ms']:.3f}",
+              "-" if "error" in r else f"{r['ddr_mb']:.1f}", str(r.get("dsp", "-")), str(r.get("bram_18k", "-")),
+              r.get("error", "yes" if r.get("fits") else "NO")] for r in rows]
+    return "\n".join(_table(["config", "variant", "ms/image", "DDR MB", "DSP", "BRAM_18K", "fits"], table,
+                             text_columns=2)) + "\n"
