@@ -749,7 +749,7 @@ def write_estimate_json(est: Estimate, path: Path) -> Path:
 
 
 def plot_estimate(est: Estimate, path: Path) -> Path:
-    """PNG: per-layer cycles split compute / memory (stacked bars), log scale, layer index on x."""
+    """PNG: per-layer cycles split compute / memory (stacked bars), layer index on x."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -827,3 +827,23 @@ def format_what_if(rows: list[dict]) -> str:
               r.get("error", "yes" if r.get("fits") else "NO")] for r in rows]
     return "\n".join(_table(["config", "variant", "ms/image", "DDR MB", "DSP", "BRAM_18K", "fits"], table,
                              text_columns=2)) + "\n"
+
+
+def run_estimate(graph: Graph, out_dir: Path, config: EngineConfig = EngineConfig(), board: Board | str = "ZCU104",
+                 clock_mhz: float | None = None, flavor: str = "litert", csynth_json: Path | None = None,
+                 plot: bool = True) -> tuple[Estimate, str, Path, Path | None]:
+    """The `invoke estimate` job: estimate, use <csynth_json> (the runner's vitis_csynth.json) when it exists,
+    write <out_dir>/estimate.json and estimate.png; returns (estimate, text table, json path, png path)."""
+    import json
+
+    csynth = None
+    if csynth_json is not None and Path(csynth_json).is_file():
+        try:
+            csynth = json.loads(Path(csynth_json).read_text())
+        except ValueError as exc:
+            raise FlowError(f"{csynth_json} is not valid JSON ({exc})") from None
+    est = estimate(graph, config, board, clock_mhz, flavor, csynth=csynth)
+    out_dir = Path(out_dir)
+    json_path = write_estimate_json(est, out_dir / "estimate.json")
+    png = plot_estimate(est, out_dir / "estimate.png") if plot else None
+    return est, format_estimate(est), json_path, png
