@@ -286,3 +286,23 @@ def flow(c, model=None, inputs=None, flavor=None):
     golden(c, model=model, inputs=inputs, flavor=flavor)
     verify(c, model=model, inputs=inputs, oracle=flavor)
     csim(c, model=model, inputs=inputs, flavor=flavor)
+
+
+@flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm", **_ENGINE_HELP, **_VITIS_HELP,
+                 "top": "print only the N slowest layers (0 = all)",
+                 "what_if": "also model hypothetical engines (DATAFLOW, hidden DDR latency, larger MAC arrays)"})
+def estimate(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=None, clock=None, flow=None,
+             top=0, what_if=False):
+    """Performance/resource model of the layer engine as written (no Vitis): per-layer cycles, DDR traffic,
+    bound, MAC utilization, DSP/BRAM; writes build/<model>/reports/estimate.json and estimate.png."""
+    from pyflow import estimate as model_estimate
+
+    path, graph = _model(c, model)
+    reports = _build_dir(c, graph) / "reports"
+    est, _, json_path, png = model_estimate.run_estimate(
+        graph, reports, _engine_config(c, pi, po, axi_bits), _cfg(c, "board", board),
+        float(_cfg(c, "clock_mhz", clock)), _cfg(c, "flavor", flavor), csynth_json=reports / "vitis_csynth.json")
+    print(model_estimate.format_estimate(est, top=int(top)))
+    if what_if:
+        print(model_estimate.format_what_if(model_estimate.what_if(graph, est.board, est.clock_mhz, est.flavor)))
+    _log(f"estimate: {json_path}, {png}")
