@@ -38,6 +38,14 @@ def flow_task(*args, **kwargs):
     return wrap
 
 
+def _number(value, flag: str, kind=int):
+    """A numeric flag, or one clear error naming it."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise FlowError(f"--{flag} must be {'an integer' if kind is int else 'a number'}, got '{value}'") from None
+
+
 def _model(c, model):
     from pyflow.tflite_reader import read_model
 
@@ -175,15 +183,15 @@ def bench(c, model=None, repeats=3, tflm=True):
     items = _inputs(c, graph, None)
     images = np.stack([items[k % len(items)].data for k in range(8)])
     runtimes = ("litert", "xnnpack", "tflm") if tflm else ("litert", "xnnpack")
-    print(format_benchmark(benchmark(graph, path, images, int(repeats), runtimes, log=_log)))
+    print(format_benchmark(benchmark(graph, path, images, _number(repeats, "repeats"), runtimes, log=_log)))
 
 
 def _engine_config(c, pi=None, po=None, axi_bits=None):
     from pyflow.hls.config import EngineConfig
 
     engine = c.config.pyflow.engine
-    return EngineConfig(pi=int(pi or engine.pi), po=int(po or engine.po),
-                        axi_bits=int(axi_bits or engine.axi_bits)).validate()
+    return EngineConfig(pi=_number(pi or engine.pi, "pi"), po=_number(po or engine.po, "po"),
+                        axi_bits=_number(axi_bits or engine.axi_bits, "axi-bits")).validate()
 
 
 def _build_dir(c, graph) -> Path:
@@ -239,7 +247,7 @@ def _vitis(c, stage, path, graph, images, flavor, config, board, clock, flow, la
     from pyflow.hls.vitis_stage import vitis_stage
 
     result = vitis_stage(stage, path, _build_dir(c, graph), images, _cfg(c, "board", board),
-                         float(_cfg(c, "clock_mhz", clock)), flavor, config, layers=layers,
+                         _number(_cfg(c, "clock_mhz", clock), "clock", float), flavor, config, layers=layers,
                          flow=_cfg(c, "vitis_flow", flow), vlnv=vlnv, log=_log)
     print(result.summary())
 
@@ -301,8 +309,9 @@ def estimate(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=
     reports = _build_dir(c, graph) / "reports"
     est, _, json_path, png = model_estimate.run_estimate(
         graph, reports, _engine_config(c, pi, po, axi_bits), _cfg(c, "board", board),
-        float(_cfg(c, "clock_mhz", clock)), _cfg(c, "flavor", flavor), csynth_json=reports / "vitis_csynth.json")
-    print(model_estimate.format_estimate(est, top=int(top)))
+        _number(_cfg(c, "clock_mhz", clock), "clock", float), _cfg(c, "flavor", flavor),
+        csynth_json=reports / "vitis_csynth.json")
+    print(model_estimate.format_estimate(est, top=_number(top, "top")))
     if what_if:
         print(model_estimate.format_what_if(model_estimate.what_if(graph, est.board, est.clock_mhz, est.flavor)))
     _log(f"estimate: {json_path}, {png}")

@@ -77,3 +77,17 @@ def test_vitis_tasks_without_vitis_fail_cleanly(task, tmp_path, monkeypatch):
     assert result.returncode == 1
     assert "Vitis HLS not found" in result.stderr and "settings64.sh" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["csim", "--pi", "abc"], "--pi must be an integer"),
+    (["csim", "--pi", "12"], "pi=12 must be a power of two"),
+    (["csim", "--layers", "5:2"], "layer range '5:2' is not A:B"),
+    (["csim", "--flavor", "foo"], "unknown flavor 'foo'"),
+    (["estimate", "--board", "ZCU999"], "unknown board 'ZCU999'"),
+    (["golden", "--formats", "xml"], "unknown golden format(s) xml"),
+])
+def test_bad_flags_are_one_clear_error(args, message):
+    result = invoke(*args)
+    assert result.returncode == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

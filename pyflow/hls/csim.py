@@ -189,14 +189,25 @@ def run_testbench(binary: Path, hls_build: Path, vec_dir: Path, layers: str | No
                        proc.stdout)
 
 
-def _layer_range(layers) -> str | None:
+def _layer_range(layers, count: int) -> str | None:
+    """None (all layers) or "A:B" with 0 <= A < B <= count; anything else is a FlowError."""
     if layers is None:
         return None
-    if isinstance(layers, str):
-        return layers
     if isinstance(layers, range):
-        return f"{layers.start}:{layers.stop}"
-    start, stop = layers
+        start, stop = layers.start, layers.stop
+    elif isinstance(layers, str):
+        parts = layers.split(":")
+        try:
+            start = int(parts[0]) if parts[0] else 0
+            stop = int(parts[1]) if len(parts) == 2 and parts[1] else count
+        except ValueError:
+            start = stop = -1
+        if len(parts) != 2:
+            start = stop = -1
+    else:
+        start, stop = layers
+    if not 0 <= start < stop <= count:
+        raise FlowError(f"layer range '{layers}' is not A:B with 0 <= A < B <= {count} (the model has {count} layers)")
     return f"{start}:{stop}"
 
 
@@ -215,6 +226,7 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     if flavor not in FLAVORS:
         raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
     graph = read_model(Path(model_path))
+    layer_range = _layer_range(layers, len(graph.ops))
     x = as_model_batch(graph, inputs)
     hls_build = Path(build_dir) / "hls"
     pl: Plan = generate(graph, hls_build, config, flavor)
@@ -226,7 +238,7 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     if generate_only:
         return result
     for vdir in vec_dirs:
-        im = run_testbench(binary, hls_build, vdir, _layer_range(layers), vdir / "csim_out" if dump else None)
+        im = run_testbench(binary, hls_build, vdir, layer_range, vdir / "csim_out" if dump else None)
         result.images.append(im)
         result.passed &= im.passed
         log(f"csim image {im.index}: {len(im.layers)} layers in {im.seconds:.2f} s")

@@ -24,7 +24,8 @@ def vitis_stage(stage: str, model_path: Path, build_dir: Path, inputs, board: st
     discover_tools(flow)  # fail before writing anything when Vitis is not installed
     build_dir = Path(build_dir)
     hls_build = build_dir / "hls"
-    run_csim(model_path, build_dir, inputs[:1], flavor=flavor, config=config, log=log, generate_only=True)
+    run_csim(model_path, build_dir, inputs[:1], layers=layers, flavor=flavor, config=config, log=log,
+             generate_only=True)  # also validates the layer range
     argv = f"{hls_build.absolute()} --vectors {(hls_build / 'vectors' / '0').absolute()}"
     if layers:
         argv += f" --layers {layers}"
