@@ -248,7 +248,7 @@ def _vitis(c, stage, path, graph, images, flavor, config, board, clock, flow, la
 
     result = vitis_stage(stage, path, _build_dir(c, graph), images, _cfg(c, "board", board),
                          _number(_cfg(c, "clock_mhz", clock), "clock", float), flavor, config, layers=layers,
-                         flow=_cfg(c, "vitis_flow", flow), vlnv=vlnv, log=_log)
+                         flow=_cfg(c, "vitis_flow", flow), vlnv=vlnv)
     print(result.summary())
 
 

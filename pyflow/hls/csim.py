@@ -211,18 +211,10 @@ def _layer_range(layers, count: int) -> str | None:
     return f"{start}:{stop}"
 
 
-def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
-             config: EngineConfig = EngineConfig(), log: Callable[[str], None] = print,
-             generate_only: bool = False, cache_dir=None, dump: bool = False) -> CsimResult:
-    """Generate, compile (cached) and run the csim testbench on every image of ``inputs``.
-
-    inputs: one image or a batch (uint8 photos are mapped to int8 as pixel-128), or a list of arrays.
-    layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
-    Writes under <build_dir>/hls; the compiled testbench is cached in ``cache_dir`` (default <build_dir>/hls/csim).
-    dump: also write every layer's engine/host output to <build_dir>/hls/vectors/<k>/csim_out/.
-    Raises FlowError on generation/compile problems; mismatches are reported in the result (``passed`` False),
-    not raised.
-    """
+def prepare(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
+            config: EngineConfig = EngineConfig()) -> tuple[Path, list[Path], str | None]:
+    """Generate everything a simulation needs under <build_dir>/hls (headers, layer table, parameter image,
+    one vector directory per image); return (hls build dir, vector dirs, validated layer range)."""
     if flavor not in FLAVORS:
         raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
     graph = read_model(Path(model_path))
@@ -232,11 +224,25 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     pl: Plan = generate(graph, hls_build, config, flavor)
     values = run_reference(graph, x, flavor)
     vec_dirs = [write_vectors(pl, values, k, hls_build) for k in range(x.shape[0])]
+    return hls_build, vec_dirs, layer_range
+
+
+def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
+             config: EngineConfig = EngineConfig(), log: Callable[[str], None] = print,
+             cache_dir=None, dump: bool = False) -> CsimResult:
+    """Generate, compile (cached) and run the csim testbench on every image of ``inputs``.
+
+    inputs: one image or a batch (uint8 photos are mapped to int8 as pixel-128), or a list of arrays.
+    layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
+    Writes under <build_dir>/hls; the compiled testbench is cached in ``cache_dir`` (default <build_dir>/hls/csim).
+    dump: also write every layer's engine/host output to <build_dir>/hls/vectors/<k>/csim_out/.
+    Raises FlowError on generation/compile problems; mismatches are reported in the result (``passed`` False),
+    not raised.
+    """
+    hls_build, vec_dirs, layer_range = prepare(model_path, build_dir, inputs, layers, flavor, config)
     include, source = hls_include_dir()
     binary, compiled, compile_seconds = compile_testbench(hls_build, flavor, log, cache_dir)
     result = CsimResult(True, [], hls_build, binary, compiled, compile_seconds, include, source)
-    if generate_only:
-        return result
     for vdir in vec_dirs:
         im = run_testbench(binary, hls_build, vdir, layer_range, vdir / "csim_out" if dump else None)
         result.images.append(im)

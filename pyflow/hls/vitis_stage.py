@@ -3,32 +3,26 @@ csim does, describe the run once (`pyflow.vitis.flow.engine_run`), then `pyflow.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
 from pyflow.hls.config import EngineConfig
-from pyflow.hls.csim import run_csim
+from pyflow.hls.csim import prepare
 from pyflow.hls.render import HLS_DIR
 from pyflow.vitis.boards import get_board
 from pyflow.vitis.flow import ExportVlnv, engine_run
 from pyflow.vitis.runner import run_stage, save_result
 from pyflow.vitis.tools import discover_tools
 
-STAGES = ("csim", "csynth", "cosim", "export")
-
-
 def vitis_stage(stage: str, model_path: Path, build_dir: Path, inputs, board: str, clock_mhz: float | None,
                 flavor: str, config: EngineConfig, layers: str | None = None, flow: str = "auto",
-                vlnv: ExportVlnv | None = None, log: Callable[[str], None] = print):
+                vlnv: ExportVlnv | None = None):
     """Returns the runner's StageResult (raises FlowError when the tool is missing or the stage fails)."""
     preset = get_board(board)
     discover_tools(flow)  # fail before writing anything when Vitis is not installed
     build_dir = Path(build_dir)
-    hls_build = build_dir / "hls"
-    run_csim(model_path, build_dir, inputs[:1], layers=layers, flavor=flavor, config=config, log=log,
-             generate_only=True)  # also validates the layer range
-    argv = f"{hls_build.absolute()} --vectors {(hls_build / 'vectors' / '0').absolute()}"
-    if layers:
-        argv += f" --layers {layers}"
+    hls_build, vec_dirs, layer_range = prepare(model_path, build_dir, inputs[:1], layers, flavor, config)
+    argv = f"{hls_build.absolute()} --vectors {vec_dirs[0].absolute()}"
+    if layer_range:
+        argv += f" --layers {layer_range}"
     defines = ("PYFLOW_FLAVOR_TFLM",) if flavor == "tflm" else ()
     run = engine_run(build_dir, part=preset.part, clock_mhz=float(clock_mhz or preset.clock_mhz), tb_argv=argv,
                      include_dirs=[HLS_DIR / "src", (hls_build / "include").absolute()], defines=defines, vlnv=vlnv)
