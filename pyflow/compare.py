@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from pyflow.errors import FlowError
+from pyflow.table import format_rows
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,7 @@ def format_table(diffs: list[TensorDiff], only_failures: bool = False) -> str:
         rows.append((d.input_name, str(d.op_index), d.op_type, _short(d.tensor_name), str(d.size), result,
                      "-" if d.mismatches < 0 else str(d.mismatches), str(d.max_abs_diff),
                      d.note or (str(d.first_mismatch) if d.first_mismatch is not None else "")))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return format_rows(rows, right=(1, 4, 6, 7))
 
 
 def summary(diffs: list[TensorDiff]) -> str:

@@ -1,9 +1,8 @@
 """Per-layer summary of a graph (`invoke layers`): shapes, MACs, parameters, quantization."""
 from __future__ import annotations
 
-
-
 from pyflow.ir import ConvParams, FullyConnectedParams, Graph, Op
+from pyflow.table import format_rows
 
 
 def macs(graph: Graph, op: Op) -> int:
@@ -48,11 +47,7 @@ def layer_table(graph: Graph) -> str:
         rows.append((str(op.index), op.op_type, "x".join(map(str, graph.tensor(op.output).shape)), f"{m:,}",
                      f"{n:,}", quant_summary(graph, op)))
     rows.append(("", "total", "", f"{total_macs:,}", f"{total_params:,}", f"{len(graph.ops)} ops"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.rjust(w) if i in (0, 3, 4) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-             for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
+    return format_rows(rows, right=(0, 3, 4))
 
 
 def op_histogram(graph: Graph) -> dict[str, int]:

@@ -28,6 +28,7 @@ from pyflow.hls.config import EngineConfig
 from pyflow.hls.render import HLS_DIR
 from pyflow.reference import FLAVORS
 from pyflow.reference.runner import run as run_reference
+from pyflow.table import format_rows
 from pyflow.tflite_reader import read_model
 
 CXX_FLAGS = ("-O2", "-std=c++14", "-w")
@@ -276,8 +277,4 @@ def summary_table(result: CsimResult) -> str:
         verdict = "PASS" if not failed and len(per_image) == len(result.images) else \
             f"FAIL ({len(failed)} of {len(result.images)} images: {failed[0].result if failed else 'missing'})"
         rows.append((str(first.layer), first.op, first.where, f"{sum(r.bytes for r in per_image):,}", verdict))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.rjust(w) if i in (0, 3) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-             for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
+    return format_rows(rows, right=(0, 3))
