@@ -11,10 +11,13 @@ What is modelled (read hls/src/conv.h, depthwise_conv.h, add.h, pool.h, mem.h, e
   before it returns) and the throughput limits of the port: one bus word per cycle (the AXI width x clock),
   the board's DDR bandwidth, and, for strided single-beat accesses that cannot form a burst,
   ``AXI_OUTSTANDING / latency`` words per cycle. The constants are in ``LOOPS`` and ``Assumptions``.
-* Non-pipelined loops (CONV_OC_TILE, CONV_ROW, CONV_COL, CONV_WIN_KY/KX, DW_CH_TILE, DW_WT_TAP, DW_ROW,
-  DW_ROW_LOAD_Y, DW_COL, CONV_WT_LOAD_ROW, POOL_ROW/COL/CH) cost ``Assumptions.control_cycles`` per iteration.
+* Non-pipelined loops (CONV_BLOCK, CONV_OC_TILE, DW_CH_TILE, DW_WT_TAP, DW_ROW, DW_ROW_LOAD_Y, DW_COL,
+  POOL_ROW/COL/CH) cost ``Assumptions.control_cycles`` per iteration.
+* conv/FC run in pixel blocks (descriptor field ``blk``, chosen by pyflow.hls.codegen.conv_block): one input
+  burst per block, one weight burst per (block, output-channel tile), one flattened MAC+requant pipeline per
+  (block, tile), one output burst per block -- the DDR latency is paid per block, not per pixel.
 * There is NO overlap: the engine has no DATAFLOW region, so weight load, window load, MAC and store of one
-  pixel run one after the other; a layer's cycles are the SUM of its loops (``Assumptions.overlap=True`` gives
+  block run one after the other; a layer's cycles are the SUM of its loops (``Assumptions.overlap=True`` gives
   the what-if max(compute, memory) of a DATAFLOW engine).
 * "memory" cycles = load loops (QUANT_LOAD, WT_LOAD, WIN/PIXEL_LOAD, DW_ROW_LOAD) plus the DDR latency /
   throughput stalls of the loops that store; "compute" cycles = MAC, requantize/store issue and pipeline fill,
@@ -35,7 +38,7 @@ from pathlib import Path
 from pyflow import layers as pyflow_layers
 from pyflow.errors import FlowError
 from pyflow.fileio import write_json
-from pyflow.hls.codegen import Plan, plan
+from pyflow.hls.codegen import Plan, _is_pointwise, plan
 from pyflow.hls.config import EngineConfig
 from pyflow.ir import Graph
 from pyflow.vitis.boards import Board, get_board
@@ -65,12 +68,15 @@ class LoopTiming:
 LOOPS: dict[str, LoopTiming] = {
     "QUANT_LOAD_I32": LoopTiming(1, 3, "read", True, "QUANT_LOAD", "bias / mult / shift tables (mem.h)"),
     "QUANT_LOAD_F64": LoopTiming(1, 3, "read", True, "QUANT_LOAD", "FC double scale, LiteRT flavor only"),
-    "CONV_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "one weight row per call, PO calls per oc tile"),
-    "CONV_PIXEL_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "pointwise: one pixel's channel words"),
-    "CONV_WIN_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "one call per kernel tap per output pixel"),
-    "FC_SUM_X": LoopTiming(1, 3, None, True, None, "FC with weights_offset != 0 only; not counted in csim"),
-    "CONV_MAC": LoopTiming(1, 0, None, True, "CONV_MAC", "depth = 4 + log2(PI), set per config"),
-    "CONV_STORE": LoopTiming(1, 0, "write", False, "CONV_STORE", "depth = 8 + BUS_BYTES/2 (+30 LiteRT FC)"),
+    "CONV_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "PO weight rows, one burst per oc tile per block"),
+    "CONV_PIXEL_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "pointwise: one burst per pixel block"),
+    "CONV_ROWS_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "general window: input row band, one burst per "
+                                 "block of output rows"),
+    "CONV_WIN_GATHER": LoopTiming(1, 6, None, True, "WIN_GATHER", "general window: on-chip im2col, one call per "
+                                  "block (address multiply in the pipeline)"),
+    "CONV_MAC": LoopTiming(1, 0, None, True, "CONV_MAC", "flattened over (pixel, PI slice) per block and oc tile, "
+                           "requantizes into obuf: depth = 4 + log2(PI) + 8 + BUS_BYTES/2 (+30 LiteRT FC)"),
+    "CONV_STORE": LoopTiming(1, 2, "write", True, "CONV_STORE", "one burst per block (all output channels)"),
     "DW_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "one call per tap per channel tile"),
     "DW_ROW_LOAD": LoopTiming(1, 3, "read", False, "DW_ROW_LOAD", "stride cw_in words: no burst when cw_in > 1"),
     "DW_MAC": LoopTiming(1, 6, None, True, "DW_MAC", "BUS_BYTES x MAX_DEPTH_MULT MACs per tap"),
@@ -81,9 +87,9 @@ LOOPS: dict[str, LoopTiming] = {
 # Work outside the pipelined loops, per output (pixel, channel word) of pool_layer: requant / divide and a
 # single-word write (its DDR write latency is added separately).
 POOL_FINISH_DEPTH = 40  # 32-bit divider of the average (~36 stages) or MEAN's requantization
-CSIM_COUNTERS = ("QUANT_LOAD", "WT_LOAD", "WIN_LOAD", "CONV_MAC", "CONV_STORE", "DW_ROW_LOAD", "DW_MAC",
+CSIM_COUNTERS = ("QUANT_LOAD", "WT_LOAD", "WIN_LOAD", "WIN_GATHER", "CONV_MAC", "CONV_STORE", "DW_ROW_LOAD", "DW_MAC",
                  "DW_STORE", "ADD", "POOL")
-MEMORY_LOOPS = ("QUANT_LOAD_I32", "QUANT_LOAD_F64", "CONV_WT_LOAD", "CONV_PIXEL_LOAD", "CONV_WIN_LOAD",
+MEMORY_LOOPS = ("QUANT_LOAD_I32", "QUANT_LOAD_F64", "CONV_WT_LOAD", "CONV_PIXEL_LOAD", "CONV_ROWS_LOAD",
                 "DW_WT_LOAD", "DW_ROW_LOAD")
 
 
@@ -105,13 +111,12 @@ def loop_timing(config: EngineConfig, flavor: str) -> dict[str, LoopTiming]:
     bb = config.bus_bytes
     store = 8 + -(-bb // 2)
     t = dict(LOOPS)
-    t["CONV_MAC"] = replace(t["CONV_MAC"], depth=4 + max(1, math.ceil(math.log2(config.pi))))
-    t["CONV_STORE"] = replace(t["CONV_STORE"], depth=store)
+    t["CONV_MAC"] = replace(t["CONV_MAC"], depth=4 + max(1, math.ceil(math.log2(config.pi))) + store)
     t["DW_STORE"] = replace(t["DW_STORE"], depth=store)
     return t
 
 
-FC_DOUBLE_EXTRA_DEPTH = 30  # LiteRT FC: int->double, DMUL, round (double subtract) in CONV_STORE
+FC_DOUBLE_EXTRA_DEPTH = 30  # LiteRT FC: int->double, DMUL, round (double subtract) in CONV_MAC's requant
 
 
 # ------------------------------------------------------------------------------------------------ results
@@ -329,25 +334,26 @@ def _counts(layer, cfg: EngineConfig, flavor: str) -> tuple[dict[str, tuple[int,
     if name in ("CONV_2D", "FULLY_CONNECTED"):
         tiles = _ceil_div(d["out_c"], cfg.po)
         wpr = d["k_len"] // bb
-        loops["CONV_WT_LOAD"] = (tiles * cfg.po, tiles * cfg.po * wpr, tiles * cfg.po * wpr)
-        pointwise = (d["k_h"] == d["k_w"] == d["stride_h"] == d["stride_w"] == 1 and d["pad_top"] == 0
-                     and d["pad_left"] == 0 and d["in_h"] == d["out_h"] and d["in_w"] == d["out_w"])
+        taps = d["k_h"] * d["k_w"]
+        pointwise = _is_pointwise(d)
+        blk_pix = d["blk"] if pointwise else d["blk"] * d["out_w"]
+        blocks = _ceil_div(pixels, blk_pix)
+        loops["CONV_WT_LOAD"] = (blocks * tiles, blocks * tiles * cfg.po * wpr, blocks * tiles * cfg.po * wpr)
         if pointwise:
-            loops["CONV_PIXEL_LOAD"] = (tiles * pixels, tiles * pixels * cw_in, tiles * pixels * cw_in)
+            loops["CONV_PIXEL_LOAD"] = (blocks, pixels * cw_in, pixels * cw_in)
         else:
-            taps = d["k_h"] * d["k_w"]
-            inside = (_inside(d["out_h"], d["stride_h"], d["pad_top"], d["k_h"], d["dil_h"], d["in_h"])
-                      * _inside(d["out_w"], d["stride_w"], d["pad_left"], d["k_w"], d["dil_w"], d["in_w"]))
-            loops["CONV_WIN_LOAD"] = (tiles * pixels * taps, tiles * pixels * taps * cw_in, tiles * inside * cw_in)
-            control += tiles * pixels * (d["k_h"] + taps)  # CONV_WIN_KY / CONV_WIN_KX iterations
-        if name == "FULLY_CONNECTED" and d["weights_offset"] != 0:
-            loops["FC_SUM_X"] = (tiles * pixels, tiles * pixels * d["in_c"], 0)
-        loops["CONV_MAC"] = (tiles * pixels, tiles * pixels * (d["k_len"] // cfg.pi), 0)
-        per_store = cfg.po // bb
-        written = sum(1 for t in range(tiles) for wd in range(per_store) if t * cfg.po // bb + wd < cw_out)
-        loops["CONV_STORE"] = (tiles * pixels, tiles * pixels * per_store, pixels * written)
-        # CONV_OC_TILE, CONV_WT_LOAD_ROW, CONV_ROW, CONV_COL (+ the calls made in its body)
-        control += tiles + tiles * cfg.po + tiles * d["out_h"] + tiles * pixels * 4
+            band = 0
+            for oy0 in range(0, d["out_h"], d["blk"]):
+                rows = min(d["blk"], d["out_h"] - oy0)
+                r0 = max(0, oy0 * d["stride_h"] - d["pad_top"])
+                r1 = min(d["in_h"] - 1, (oy0 + rows - 1) * d["stride_h"] - d["pad_top"] + (d["k_h"] - 1) * d["dil_h"])
+                band += max(0, r1 - r0 + 1) * d["in_w"] * cw_in
+            loops["CONV_ROWS_LOAD"] = (blocks, band, band)
+            loops["CONV_WIN_GATHER"] = (blocks, pixels * taps * cw_in, 0)
+        loops["CONV_MAC"] = (blocks * tiles, tiles * pixels * (d["k_len"] // cfg.pi), 0)
+        loops["CONV_STORE"] = (blocks, pixels * cw_out, pixels * cw_out)
+        # CONV_BLOCK, CONV_OC_TILE (+ the calls made in their bodies)
+        control += blocks * 4 + blocks * tiles * 2
     elif name == "DEPTHWISE_CONV_2D":
         m = d["depth_mult"]
         taps = d["k_h"] * d["k_w"]
@@ -418,14 +424,14 @@ def _layer_estimate(layer, graph: Graph, cfg: EngineConfig, flavor: str, timing:
     loops: dict[str, LoopCost] = {}
     for label, (inv, trips, words) in counts.items():
         t = timing[label]
-        if label == "CONV_STORE" and layer.name == "FULLY_CONNECTED" and flavor != "tflm":
+        if label == "CONV_MAC" and layer.name == "FULLY_CONNECTED" and flavor != "tflm":
             t = replace(t, depth=t.depth + FC_DOUBLE_EXTRA_DEPTH)
         loops[label] = _loop_cost(label, inv, trips, words, t, a, bpc, bb)
     control = control_iters * a.control_cycles + a.layer_overhead_cycles
     if "POOL_TAP" in loops:  # finish + single-word store per (pixel, channel word), outside the pipeline
         n = loops["POOL_TAP"].invocations
         control += n * (POOL_FINISH_DEPTH + a.axi_write_latency)
-    words_in = sum(c.words for k, c in loops.items() if k in ("CONV_PIXEL_LOAD", "CONV_WIN_LOAD", "DW_ROW_LOAD",
+    words_in = sum(c.words for k, c in loops.items() if k in ("CONV_PIXEL_LOAD", "CONV_ROWS_LOAD", "DW_ROW_LOAD",
                                                                 "POOL_TAP"))
     words_wt = sum(c.words for k, c in loops.items() if k in ("CONV_WT_LOAD", "DW_WT_LOAD"))
     words_tab = sum(c.words for k, c in loops.items() if k.startswith("QUANT_LOAD"))
@@ -528,7 +534,11 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
     bram = {
         f"wbuf[PO][WIN_BYTES] ({c.po}x{part} banks of {c.win_bytes // part} B)":
             _bank_bram(c.po * part, c.win_bytes // part, 8),
-        f"win[WIN_BYTES] ({part} banks)": _bank_bram(part, c.win_bytes // part, 8),
+        f"xbuf[BLK_IN_BYTES] ({part} banks of {c.blk_in_bytes // part} B)":
+            _bank_bram(part, c.blk_in_bytes // part, 8),
+        f"obuf[BLK_OUT_WORDS] ({c.blk_out_bytes // bb} x {c.axi_bits} bit)":
+            _bank_bram(1, c.blk_out_bytes // bb, c.axi_bits),
+        f"band[BAND_WORDS] ({c.band_bytes // bb} x {c.axi_bits} bit)": _bank_bram(1, c.band_bytes // bb, c.axi_bits),
         f"lb[MAX_K][MAX_WIDTH][BUS] ({bb} banks of {c.max_k * c.max_width} B)":
             _bank_bram(bb, c.max_k * c.max_width, 8),
         "wdw[MAX_K^2][BUS][M]": _bank_bram(bb * c.max_depth_mult, c.max_k * c.max_k, 8),
@@ -538,7 +548,7 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
     if double_fc:
         bram["scale[MAX_COUT] double"] = _bank_bram(1, c.max_cout, 64)
     lut = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * LUT_PER_MAC,
-           "LUTRAM buffers": (_lutram_luts(c.po * part, c.win_bytes // part, 8) + _lutram_luts(part, c.win_bytes // part, 8)
+           "LUTRAM buffers": (_lutram_luts(c.po * part, c.win_bytes // part, 8) + _lutram_luts(part, c.blk_in_bytes // part, 8)
                               + _lutram_luts(bb * c.max_depth_mult, c.max_k * c.max_k, 8)),
            "requant lanes": 4 * bb * LUT_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * LUT_PER_AXI_BIT,
            "pool dividers": bb * LUT_DIVIDER_LANE, "control / s_axilite": LUT_CONTROL}

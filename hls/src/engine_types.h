@@ -38,6 +38,7 @@ struct layer_desc_t {
     int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
     int32_t depth_mult;
     int32_t k_len;            // conv/FC: bytes per output-channel weight row (multiple of max(PI, BUS_BYTES))
+    int32_t blk;              // conv/FC block kept on chip: pixels (pointwise) or output rows (general window)
     int32_t in_addr, in2_addr, out_addr;
     int32_t wt_addr, bias_addr, mult_addr, shift_addr, scale_addr;
     int32_t in_offset, in2_offset, out_offset, weights_offset;
@@ -50,6 +51,7 @@ enum engine_counter_t {
     CNT_QUANT_LOAD = 0,
     CNT_WT_LOAD,
     CNT_WIN_LOAD,
+    CNT_WIN_GATHER,
     CNT_CONV_MAC,
     CNT_CONV_STORE,
     CNT_DW_ROW_LOAD,
@@ -63,7 +65,7 @@ enum engine_counter_t {
 #ifndef __SYNTHESIS__
 extern uint64_t g_engine_counters[CNT_COUNT];
 static const char *const ENGINE_COUNTER_NAMES[CNT_COUNT] = {
-    "QUANT_LOAD", "WT_LOAD", "WIN_LOAD", "CONV_MAC", "CONV_STORE",
+    "QUANT_LOAD", "WT_LOAD", "WIN_LOAD", "WIN_GATHER", "CONV_MAC", "CONV_STORE",
     "DW_ROW_LOAD", "DW_MAC", "DW_STORE", "ADD", "POOL"};
 #define ENGINE_COUNT(id) (++g_engine_counters[(id)])
 #else

@@ -51,7 +51,7 @@ bool set_desc_field(layer_desc_t &d, const std::string &k, int32_t v) {
     }
     FIELD(op) FIELD(in_h) FIELD(in_w) FIELD(in_c) FIELD(out_h) FIELD(out_w) FIELD(out_c)
     FIELD(k_h) FIELD(k_w) FIELD(stride_h) FIELD(stride_w) FIELD(dil_h) FIELD(dil_w) FIELD(pad_top) FIELD(pad_left)
-    FIELD(depth_mult) FIELD(k_len) FIELD(in_addr) FIELD(in2_addr) FIELD(out_addr)
+    FIELD(depth_mult) FIELD(k_len) FIELD(blk) FIELD(in_addr) FIELD(in2_addr) FIELD(out_addr)
     FIELD(wt_addr) FIELD(bias_addr) FIELD(mult_addr) FIELD(shift_addr) FIELD(scale_addr)
     FIELD(in_offset) FIELD(in2_offset) FIELD(out_offset) FIELD(weights_offset) FIELD(act_min) FIELD(act_max)
     FIELD(left_shift) FIELD(in1_mult) FIELD(in1_shift) FIELD(in2_mult) FIELD(in2_shift) FIELD(out_mult)

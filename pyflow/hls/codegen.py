@@ -36,7 +36,7 @@ HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103, "
 
 # layer_desc_t fields (hls/src/engine_types.h); everything else in a layer record is testbench metadata.
 DESC_FIELDS = ("op", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
-               "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult", "k_len", "in_addr", "in2_addr", "out_addr",
+               "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult", "k_len", "blk", "in_addr", "in2_addr", "out_addr",
                "wt_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr", "in_offset", "in2_offset",
                "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult", "in1_shift",
                "in2_mult", "in2_shift", "out_mult", "out_shift")
@@ -121,6 +121,35 @@ def _check_int8(graph: Graph, op: Op):
                             "the engine runs int8 only")
 
 
+def _is_pointwise(f: dict) -> bool:
+    """conv.h's pointwise fast path: 1x1, stride 1, no padding, same size (FULLY_CONNECTED included)."""
+    return (f["k_h"] == f["k_w"] == f["stride_h"] == f["stride_w"] == 1 and f["pad_top"] == 0
+            and f["pad_left"] == 0 and f["in_h"] == f["out_h"] and f["in_w"] == f["out_w"])
+
+
+def conv_block(cfg: EngineConfig, what: str, ih: int, iw: int, cw_in: int, oh: int, ow: int, cw_out: int, kh: int,
+               kw: int, sh: int, dh: int, pointwise: bool, k_len: int) -> int:
+    """The descriptor's `blk` of a CONV_2D / FULLY_CONNECTED: the block conv.h keeps on chip while it runs ALL
+    output-channel tiles. Pointwise: pixels per block (input windows <= BLK_IN_BYTES, outputs <= BLK_OUT_WORDS).
+    Otherwise: output rows per block (also: the band of input rows they read <= BAND_WORDS)."""
+    bb = cfg.bus_bytes
+    out_words = cfg.blk_out_bytes // bb
+    if pointwise:
+        return max(1, min(oh * ow, cfg.blk_in_bytes // k_len, out_words // cw_out))
+    rows = 0
+    for r in range(1, oh + 1):
+        band = min(ih, (r - 1) * sh + (kh - 1) * dh + 1)
+        if r * ow * k_len > cfg.blk_in_bytes or r * ow * cw_out > out_words or band * iw * cw_in * bb > cfg.band_bytes:
+            break
+        rows = r
+    if rows == 0:
+        raise FlowError(f"{what}: one output row ({ow} windows of {k_len} B, {ow * cw_out} output words, input band "
+                        f"of {min(ih, (kh - 1) * dh + 1)} rows x {iw * cw_in} words) does not fit the block buffers "
+                        f"(blk_in_bytes={cfg.blk_in_bytes}, blk_out_bytes={cfg.blk_out_bytes}, "
+                        f"band_bytes={cfg.band_bytes})")
+    return rows
+
+
 def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
     cfg = config.validate()
     bb = cfg.bus_bytes
@@ -203,6 +232,8 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         rows = np.concatenate([rows.reshape(rows.shape[0], -1),
                                np.zeros((rows.shape[0], k_len - kh * kw * cw_in * bb), np.int8)], axis=1)
         f["k_len"] = k_len
+        f["blk"] = conv_block(cfg, what, ih, iw, cw_in, oh, ow, -(-oc // bb), kh, kw, f["stride_h"], f["dil_h"],
+                              pointwise=_is_pointwise({**f, "k_h": kh, "k_w": kw}), k_len=k_len)
         f["wt_addr"] = image.add(rows.tobytes())
         f["bias_addr"] = image.add_i32(bias, f"{what} folded bias")
         f["mult_addr"] = image.add_i32(_per_channel(p.requant.multiplier, oc), f"{what} multiplier")

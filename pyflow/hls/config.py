@@ -25,6 +25,9 @@ class EngineConfig:
     max_k: int = 5  # depthwise line-buffer rows
     max_width: int = 256  # depthwise line-buffer width, pixels
     max_depth_mult: int = 2
+    blk_in_bytes: int = 64 * 1024  # conv/FC block of input windows (im2col of up to blk pixels), bytes
+    blk_out_bytes: int = 64 * 1024  # conv/FC block of output pixels (all output channels), bytes
+    band_bytes: int = 64 * 1024  # general conv: band of input rows (all channels) for one block of output rows
     fm_depth_bytes: int = 32 * 1024 * 1024  # m_axi depth for cosim (activation arena)
     wt_depth_bytes: int = 8 * 1024 * 1024  # m_axi depth for cosim (parameter image)
 
@@ -39,7 +42,7 @@ class EngineConfig:
 
     @property
     def onchip_bytes(self) -> int:
-        return (self.po * self.win_bytes + self.win_bytes + self.max_k * self.max_width * self.bus_bytes
+        return (self.po * self.win_bytes + self.blk_in_bytes + self.blk_out_bytes + self.band_bytes + self.max_k * self.max_width * self.bus_bytes
                 + self.max_k * self.max_k * self.bus_bytes * self.max_depth_mult + self.max_cout * 20)
 
     def validate(self) -> "EngineConfig":
@@ -58,6 +61,14 @@ class EngineConfig:
                 problems.append(f"win_bytes={self.win_bytes} must be a positive multiple of {self.row_align}")
             if self.max_cout <= 0 or self.max_cout % self.bus_bytes:
                 problems.append(f"max_cout={self.max_cout} must be a positive multiple of {self.bus_bytes}")
+            if self.blk_in_bytes < self.win_bytes or self.blk_in_bytes % self.row_align:
+                problems.append(f"blk_in_bytes={self.blk_in_bytes} must be a multiple of {self.row_align} and "
+                                f">= win_bytes={self.win_bytes} (one window)")
+            if self.blk_out_bytes < self.max_cout or self.blk_out_bytes % self.bus_bytes:
+                problems.append(f"blk_out_bytes={self.blk_out_bytes} must be a multiple of {self.bus_bytes} and "
+                                f">= max_cout={self.max_cout} (one output pixel)")
+            if self.band_bytes <= 0 or self.band_bytes % self.bus_bytes:
+                problems.append(f"band_bytes={self.band_bytes} must be a positive multiple of {self.bus_bytes}")
             for name in ("fm_depth_bytes", "wt_depth_bytes"):
                 if getattr(self, name) <= 0 or getattr(self, name) % self.bus_bytes:
                     problems.append(f"{name} must be a positive multiple of {self.bus_bytes}")
@@ -81,5 +92,6 @@ def render_config_header(config: EngineConfig) -> str:
     c = config.validate()
     return render("engine_config.h.j2", pi=c.pi, po=c.po, axi_bits=c.axi_bits, bus_bytes=c.bus_bytes,
                   win_bytes=c.win_bytes, win_partition=c.row_align, max_cout=c.max_cout, max_k=c.max_k,
-                  max_width=c.max_width, max_depth_mult=c.max_depth_mult,
+                  max_width=c.max_width, max_depth_mult=c.max_depth_mult, blk_in_bytes=c.blk_in_bytes,
+                  blk_out_words=c.blk_out_bytes // c.bus_bytes, band_words=c.band_bytes // c.bus_bytes,
                   fm_depth_words=c.fm_depth_bytes // c.bus_bytes, wt_depth_words=c.wt_depth_bytes // c.bus_bytes)
