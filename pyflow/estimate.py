@@ -11,11 +11,11 @@ What is modelled (read hls/src/conv.h, depthwise_conv.h, add.h, pool.h, mem.h, e
   before it returns) and the throughput limits of the port: one bus word per cycle (the AXI width x clock),
   the board's DDR bandwidth, and, for strided single-beat accesses that cannot form a burst,
   ``AXI_OUTSTANDING / latency`` words per cycle. The constants are in ``LOOPS`` and ``Assumptions``.
-* Non-pipelined loops (CONV_BLOCK, CONV_OC_TILE, DW_CH_TILE, DW_WT_TAP, DW_ROW, DW_ROW_LOAD_Y, DW_COL,
-  POOL_ROW/COL/CH) cost ``Assumptions.control_cycles`` per iteration.
+* Non-pipelined loops (CONV_BLOCK, CONV_OC_TILE, DW_ROW, DW_CH_TILE, POOL_ROW/COL/CH) cost ``Assumptions.control_cycles`` per iteration.
 * conv/FC run in pixel blocks (descriptor field ``blk``, chosen by pyflow.hls.codegen.conv_block): one input
   burst per block, one weight burst per (block, output-channel tile), one flattened MAC+requant pipeline per
-  (block, tile), one output burst per block -- the DDR latency is paid per block, not per pixel.
+  (block, tile), one output burst per block -- the DDR latency is paid per block, not per pixel. Depthwise:
+  all weights in one burst per layer, one input-row burst and one output-row burst per output row.
 * There is NO overlap: the engine has no DATAFLOW region, so weight load, window load, MAC and store of one
   block run one after the other; a layer's cycles are the SUM of its loops (``Assumptions.overlap=True`` gives
   the what-if max(compute, memory) of a DATAFLOW engine).
@@ -77,10 +77,12 @@ LOOPS: dict[str, LoopTiming] = {
     "CONV_MAC": LoopTiming(1, 0, None, True, "CONV_MAC", "flattened over (pixel, PI slice) per block and oc tile, "
                            "requantizes into obuf: depth = 4 + log2(PI) + 8 + BUS_BYTES/2 (+30 LiteRT FC)"),
     "CONV_STORE": LoopTiming(1, 2, "write", True, "CONV_STORE", "one burst per block (all output channels)"),
-    "DW_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "one call per tap per channel tile"),
-    "DW_ROW_LOAD": LoopTiming(1, 3, "read", False, "DW_ROW_LOAD", "stride cw_in words: no burst when cw_in > 1"),
-    "DW_MAC": LoopTiming(1, 6, None, True, "DW_MAC", "BUS_BYTES x MAX_DEPTH_MULT MACs per tap"),
-    "DW_STORE": LoopTiming(1, 0, "write", False, "DW_STORE", "depth = 8 + BUS_BYTES/2"),
+    "DW_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "all channel tiles x taps, one burst per layer"),
+    "DW_ROW_LOAD": LoopTiming(1, 3, "read", True, "DW_ROW_LOAD", "new input rows (all channels), one burst per "
+                              "output row that needs new rows (the others make a zero-length call: no request)"),
+    "DW_MAC": LoopTiming(1, 6, None, True, "DW_MAC", "flattened over (pixel, tap) per output row and channel "
+                         "tile, BUS_BYTES x MAX_DEPTH_MULT MACs per tap, requant into orow: depth 6 + 8 + BUS/2"),
+    "DW_STORE": LoopTiming(1, 2, "write", True, "DW_STORE", "one output row (all channels), one burst"),
     "ADD_LOOP": LoopTiming(1, 14, "read+write", True, "ADD", "two reads + one write per word, one call per layer"),
     "POOL_TAP": LoopTiming(1, 3, "read", False, "POOL", "one call per output pixel and channel word"),
 }
@@ -112,7 +114,7 @@ def loop_timing(config: EngineConfig, flavor: str) -> dict[str, LoopTiming]:
     store = 8 + -(-bb // 2)
     t = dict(LOOPS)
     t["CONV_MAC"] = replace(t["CONV_MAC"], depth=4 + max(1, math.ceil(math.log2(config.pi))) + store)
-    t["DW_STORE"] = replace(t["DW_STORE"], depth=store)
+    t["DW_MAC"] = replace(t["DW_MAC"], depth=6 + store)
     return t
 
 
@@ -304,16 +306,17 @@ def _inside(n_out: int, stride: int, pad: int, k: int, dil: int, n_in: int) -> i
     return count
 
 
-def _dw_rows_loaded(d: dict) -> int:
-    """Input rows dwconv_layer loads per channel tile (the next_row logic of depthwise_conv.h)."""
-    next_row = total = 0
+def _dw_rows_loaded(d: dict) -> tuple[int, int]:
+    """Input rows dwconv_layer loads (the next_row logic of depthwise_conv.h) and the output rows that load any."""
+    next_row = total = loading = 0
     for oy in range(d["out_h"]):
         top = oy * d["stride_h"] - d["pad_top"]
         last = min(top + (d["k_h"] - 1) * d["dil_h"], d["in_h"] - 1)
         n = last - next_row + 1 if last >= next_row else 0
         total += n
+        loading += n > 0
         next_row += n
-    return total
+    return total, loading
 
 
 def _counts(layer, cfg: EngineConfig, flavor: str) -> tuple[dict[str, tuple[int, int, int]], int]:
@@ -357,15 +360,13 @@ def _counts(layer, cfg: EngineConfig, flavor: str) -> tuple[dict[str, tuple[int,
     elif name == "DEPTHWISE_CONV_2D":
         m = d["depth_mult"]
         taps = d["k_h"] * d["k_w"]
-        tiles = cw_in
-        loops["DW_WT_LOAD"] = (tiles * taps, tiles * taps * m, tiles * taps * m)
-        rows = _dw_rows_loaded(d)
-        loops["DW_ROW_LOAD"] = (tiles * rows, tiles * rows * d["in_w"], tiles * rows * d["in_w"])
-        loops["DW_MAC"] = (tiles * pixels, tiles * pixels * taps, 0)
-        written = sum(1 for t in range(tiles) for wd in range(m) if t * m + wd < cw_out)
-        loops["DW_STORE"] = (tiles * pixels, tiles * pixels * m, pixels * written)
-        # DW_CH_TILE, DW_WT_TAP, DW_ROW, DW_ROW_LOAD_Y, DW_COL (+ calls)
-        control += tiles + tiles * taps + tiles * d["out_h"] + tiles * rows + tiles * pixels * 2
+        loops["DW_WT_LOAD"] = (1, cw_in * taps * m, cw_in * taps * m)
+        rows, loading = _dw_rows_loaded(d)
+        loops["DW_ROW_LOAD"] = (loading, rows * d["in_w"] * cw_in, rows * d["in_w"] * cw_in)
+        loops["DW_MAC"] = (d["out_h"] * cw_in, cw_in * pixels * taps, 0)
+        loops["DW_STORE"] = (d["out_h"], pixels * cw_out, pixels * cw_out)
+        # DW_ROW, DW_CH_TILE (+ calls)
+        control += d["out_h"] * 3 + d["out_h"] * cw_in
     elif name == "ADD":
         n = pixels * cw_out
         loops["ADD_LOOP"] = (1, n, 3 * n)
@@ -539,9 +540,11 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
         f"obuf[BLK_OUT_WORDS] ({c.blk_out_bytes // bb} x {c.axi_bits} bit)":
             _bank_bram(1, c.blk_out_bytes // bb, c.axi_bits),
         f"band[BAND_WORDS] ({c.band_bytes // bb} x {c.axi_bits} bit)": _bank_bram(1, c.band_bytes // bb, c.axi_bits),
-        f"lb[MAX_K][MAX_WIDTH][BUS] ({bb} banks of {c.max_k * c.max_width} B)":
-            _bank_bram(bb, c.max_k * c.max_width, 8),
-        "wdw[MAX_K^2][BUS][M]": _bank_bram(bb * c.max_depth_mult, c.max_k * c.max_k, 8),
+        f"lb[MAX_K][LINE_WORDS][BUS] ({bb} banks of {c.max_k * c.line_bytes // bb} B)":
+            _bank_bram(bb, c.max_k * c.line_bytes // bb, 8),
+        f"orow[LINE_WORDS] ({c.line_bytes // bb} x {c.axi_bits} bit)": _bank_bram(1, c.line_bytes // bb, c.axi_bits),
+        f"wdw[DW_WT_ENTRIES][BUS][M] ({bb * c.max_depth_mult} banks of {c.dw_wt_entries} B)":
+            _bank_bram(bb * c.max_depth_mult, c.dw_wt_entries, 8),
         "bias/mult/shift[MAX_COUT] int32": 3 * _bank_bram(1, c.max_cout, 32),
         "m_axi adapters (read/write FIFOs)": AXI_PORTS * _ceil_div(c.axi_bits, 36),
     }
@@ -549,7 +552,7 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
         bram["scale[MAX_COUT] double"] = _bank_bram(1, c.max_cout, 64)
     lut = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * LUT_PER_MAC,
            "LUTRAM buffers": (_lutram_luts(c.po * part, c.win_bytes // part, 8) + _lutram_luts(part, c.blk_in_bytes // part, 8)
-                              + _lutram_luts(bb * c.max_depth_mult, c.max_k * c.max_k, 8)),
+                              + _lutram_luts(bb * c.max_depth_mult, c.dw_wt_entries, 8)),
            "requant lanes": 4 * bb * LUT_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * LUT_PER_AXI_BIT,
            "pool dividers": bb * LUT_DIVIDER_LANE, "control / s_axilite": LUT_CONTROL}
     ff = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * FF_PER_MAC,

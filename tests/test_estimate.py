@@ -103,8 +103,10 @@ def test_efficientnet_totals_on_zcu104(effnet):
     assert t["latency_ms"] == pytest.approx(t["cycles"] / 300e3)
     assert t["images_per_s"] == pytest.approx(1000 / t["latency_ms"])
     assert t["gmacs_per_s"] == pytest.approx(t["macs"] * t["images_per_s"] / 1e9)
-    # the engine as written is far from the 1.5 ms target: per-call DDR latency dominates
-    assert t["latency_ms"] > 1.5 and t["ddr_latency_and_stall_cycles"] > t["cycles"] / 2
+    # bursts per block / row: the DDR latency is no longer what limits the engine (it was 74% of the cycles with
+    # per-pixel accesses, 278 ms/image); the MAC loops are, and the 1.5 ms target needs a bigger array + DATAFLOW
+    assert 1.5 < t["latency_ms"] < 25 and t["ddr_latency_and_stall_cycles"] < t["cycles"] / 10
+    assert t["cycles_by_loop"]["DW_MAC"] + t["cycles_by_loop"]["CONV_MAC"] > t["cycles"] / 2
     assert all(0 <= L.utilization <= 1 for L in est.layers)
     assert all(L.bound in ("compute", "memory") for L in est.layers)
     # conv blocks stay on chip across all output-channel tiles: a 1x1 conv with 1152 outputs (72 tiles) reads
@@ -127,7 +129,8 @@ def test_overlap_is_max_and_latency_matters(effnet):
     assert over.cycles == sum(max(L.compute_cycles, L.memory_cycles) for L in over.layers) < base.cycles
     fast = estimate(effnet, EngineConfig(), "ZCU104", 300,
                     assumptions=Assumptions(axi_read_latency=0, axi_write_latency=0))
-    assert fast.cycles < base.cycles / 2
+    # with bursts per block the DDR latency is a small share: hiding it saves < 20%
+    assert 0.8 * base.cycles < fast.cycles < base.cycles
 
 
 def test_resources_scale_with_the_config_and_two_macs_per_dsp(effnet):

@@ -252,6 +252,12 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         if iw > cfg.max_width:
             raise FlowError(f"{what}: input width {iw} > max_width={cfg.max_width}")
         cw_in = -(-ic // bb)
+        if iw * cw_in * bb > cfg.line_bytes or ow * -(-oc // bb) * bb > cfg.line_bytes:
+            raise FlowError(f"{what}: a row of {iw}x{ic} in / {ow}x{oc} out needs more than line_bytes="
+                            f"{cfg.line_bytes} (channels padded to {bb}-byte words)")
+        if cw_in * kh * kw > cfg.dw_wt_entries:
+            raise FlowError(f"{what}: {cw_in} channel words x {kh * kw} taps > {cfg.dw_wt_entries} on-chip entries "
+                            f"(dw_wt_bytes={cfg.dw_wt_bytes})")
         w = np.zeros((kh * kw, cw_in * bb, m), np.int8)
         w[:, :ic, :] = p.weights.reshape(kh * kw, ic, m)
         w = w.reshape(kh * kw, cw_in, bb, m).transpose(1, 0, 2, 3)  # tile, tap, lane, m

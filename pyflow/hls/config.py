@@ -28,6 +28,8 @@ class EngineConfig:
     blk_in_bytes: int = 64 * 1024  # conv/FC block of input windows (im2col of up to blk pixels), bytes
     blk_out_bytes: int = 64 * 1024  # conv/FC block of output pixels (all output channels), bytes
     band_bytes: int = 64 * 1024  # general conv: band of input rows (all channels) for one block of output rows
+    line_bytes: int = 16 * 1024  # depthwise: one input row / one output row, all channels, bytes
+    dw_wt_bytes: int = 64 * 1024  # depthwise: on-chip weights of the whole layer (channel tiles x taps x M words)
     fm_depth_bytes: int = 32 * 1024 * 1024  # m_axi depth for cosim (activation arena)
     wt_depth_bytes: int = 8 * 1024 * 1024  # m_axi depth for cosim (parameter image)
 
@@ -36,14 +38,19 @@ class EngineConfig:
         return self.axi_bits // 8
 
     @property
+    def dw_wt_entries(self) -> int:
+        """Depthwise weight entries (channel tile x tap), each BUS_BYTES lanes x max_depth_mult."""
+        return self.dw_wt_bytes // (self.bus_bytes * self.max_depth_mult)
+
+    @property
     def row_align(self) -> int:
         """Conv/FC weight rows are padded to whole MAC-array slices and whole bus words."""
         return max(self.pi, self.bus_bytes)
 
     @property
     def onchip_bytes(self) -> int:
-        return (self.po * self.win_bytes + self.blk_in_bytes + self.blk_out_bytes + self.band_bytes + self.max_k * self.max_width * self.bus_bytes
-                + self.max_k * self.max_k * self.bus_bytes * self.max_depth_mult + self.max_cout * 20)
+        return (self.po * self.win_bytes + self.blk_in_bytes + self.blk_out_bytes + self.band_bytes + self.max_k * self.line_bytes + self.line_bytes
+                + self.dw_wt_bytes + self.max_cout * 20)
 
     def validate(self) -> "EngineConfig":
         problems = []
@@ -67,6 +74,9 @@ class EngineConfig:
             if self.blk_out_bytes < self.max_cout or self.blk_out_bytes % self.bus_bytes:
                 problems.append(f"blk_out_bytes={self.blk_out_bytes} must be a multiple of {self.bus_bytes} and "
                                 f">= max_cout={self.max_cout} (one output pixel)")
+            if self.line_bytes < self.max_cout * self.max_depth_mult or self.line_bytes % self.bus_bytes:
+                problems.append(f"line_bytes={self.line_bytes} must be a multiple of {self.bus_bytes} and "
+                                f">= max_cout x max_depth_mult (one pixel)")
             if self.band_bytes <= 0 or self.band_bytes % self.bus_bytes:
                 problems.append(f"band_bytes={self.band_bytes} must be a positive multiple of {self.bus_bytes}")
             for name in ("fm_depth_bytes", "wt_depth_bytes"):
@@ -76,6 +86,8 @@ class EngineConfig:
             problems.append(f"max_k={self.max_k} must be in 1..15")
         if not 1 <= self.max_width <= 4096:
             problems.append(f"max_width={self.max_width} must be in 1..4096")
+        if not 1 <= self.dw_wt_bytes <= 1 << 22:
+            problems.append(f"dw_wt_bytes={self.dw_wt_bytes} must be in 1..4 MB")
         if not 1 <= self.max_depth_mult <= 8:
             problems.append(f"max_depth_mult={self.max_depth_mult} must be in 1..8")
         if not problems and self.onchip_bytes > ONCHIP_BUDGET_BYTES:
@@ -94,4 +106,5 @@ def render_config_header(config: EngineConfig) -> str:
                   win_bytes=c.win_bytes, win_partition=c.row_align, max_cout=c.max_cout, max_k=c.max_k,
                   max_width=c.max_width, max_depth_mult=c.max_depth_mult, blk_in_bytes=c.blk_in_bytes,
                   blk_out_words=c.blk_out_bytes // c.bus_bytes, band_words=c.band_bytes // c.bus_bytes,
+                  line_words=c.line_bytes // c.bus_bytes, dw_wt_entries=c.dw_wt_entries,
                   fm_depth_words=c.fm_depth_bytes // c.bus_bytes, wt_depth_words=c.wt_depth_bytes // c.bus_bytes)
