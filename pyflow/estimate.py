@@ -63,8 +63,8 @@ class LoopTiming:
 # THE place for the assumed II / depth of every pipelined loop (labels as in hls/src). II=1 is what the pragmas
 # ask for. Depths: int8 multiply in a DSP48E2 (3 stages) + log2(PI) adder tree + accumulate for CONV_MAC;
 # MultiplyByQuantizedMultiplier (32x32 -> 64 bit in 4 DSPs, ~5 stages) + rounding shift + clamp + pack for the
-# stores, plus ceil(BUS_BYTES / 2) cycles to read BUS_BYTES entries of the unpartitioned mult/shift tables
-# through two BRAM ports (those tables carry no ARRAY_PARTITION pragma).
+# stores (the bias / mult / shift / scale tables are partitioned cyclic by TABLE_PARTITION = max(PO, BUS_BYTES x
+# MAX_DEPTH_MULT) in engine.cpp, so the PO (or BUS x M) entries of one requant are read in the same cycle).
 LOOPS: dict[str, LoopTiming] = {
     "QUANT_LOAD_I32": LoopTiming(1, 3, "read", True, "QUANT_LOAD", "bias / mult / shift tables (mem.h)"),
     "QUANT_LOAD_F64": LoopTiming(1, 3, "read", True, "QUANT_LOAD", "FC double scale, LiteRT flavor only"),
@@ -75,13 +75,13 @@ LOOPS: dict[str, LoopTiming] = {
     "CONV_WIN_GATHER": LoopTiming(1, 6, None, True, "WIN_GATHER", "general window: on-chip im2col, one call per "
                                   "block (address multiply in the pipeline)"),
     "CONV_MAC": LoopTiming(1, 0, None, True, "CONV_MAC", "flattened over (pixel, PI slice) per block and oc tile, "
-                           "requantizes into obuf: depth = 4 + log2(PI) + 8 + BUS_BYTES/2 (+30 LiteRT FC)"),
+                           "requantizes into obuf: depth = 4 + log2(PI) + 8 (+30 LiteRT FC)"),
     "CONV_STORE": LoopTiming(1, 2, "write", True, "CONV_STORE", "one burst per block (all output channels)"),
     "DW_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "all channel tiles x taps, one burst per layer"),
     "DW_ROW_LOAD": LoopTiming(1, 3, "read", True, "DW_ROW_LOAD", "new input rows (all channels), one burst per "
                               "output row that needs new rows (the others make a zero-length call: no request)"),
     "DW_MAC": LoopTiming(1, 6, None, True, "DW_MAC", "flattened over (pixel, tap) per output row and channel "
-                         "tile, BUS_BYTES x MAX_DEPTH_MULT MACs per tap, requant into orow: depth 6 + 8 + BUS/2"),
+                         "tile, BUS_BYTES x MAX_DEPTH_MULT MACs per tap, requant into orow: depth 6 + 8"),
     "DW_STORE": LoopTiming(1, 2, "write", True, "DW_STORE", "one output row (all channels), one burst"),
     "ADD_LOOP": LoopTiming(1, 14, "read+write", True, "ADD", "two reads + one write per word, one call per layer"),
     "POOL_TAP": LoopTiming(1, 3, "read", False, "POOL", "one call per output pixel and channel word"),
@@ -111,7 +111,7 @@ class Assumptions:
 def loop_timing(config: EngineConfig, flavor: str) -> dict[str, LoopTiming]:
     """LOOPS with the config-dependent depths filled in."""
     bb = config.bus_bytes
-    store = 8 + -(-bb // 2)
+    store = 8  # MultiplyByQuantizedMultiplier + rounding shift + clamp + pack (tables partitioned: no port stall)
     t = dict(LOOPS)
     t["CONV_MAC"] = replace(t["CONV_MAC"], depth=4 + max(1, math.ceil(math.log2(config.pi))) + store)
     t["DW_MAC"] = replace(t["DW_MAC"], depth=6 + store)
@@ -520,6 +520,7 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
     c = config
     bb = c.bus_bytes
     part = c.row_align  # WIN_PARTITION
+    tp = c.table_partition  # TABLE_PARTITION
     double_fc = flavor != "tflm"
     dsp = {
         "conv MAC array (PI x PO)": _ceil_div(c.pi * c.po, macs_per_dsp),
@@ -545,14 +546,15 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
         f"orow[LINE_WORDS] ({c.line_bytes // bb} x {c.axi_bits} bit)": _bank_bram(1, c.line_bytes // bb, c.axi_bits),
         f"wdw[DW_WT_ENTRIES][BUS][M] ({bb * c.max_depth_mult} banks of {c.dw_wt_entries} B)":
             _bank_bram(bb * c.max_depth_mult, c.dw_wt_entries, 8),
-        "bias/mult/shift[MAX_COUT] int32": 3 * _bank_bram(1, c.max_cout, 32),
+        f"bias/mult/shift[MAX_COUT] int32 ({tp} banks each)": 3 * _bank_bram(tp, c.max_cout // tp, 32),
         "m_axi adapters (read/write FIFOs)": AXI_PORTS * _ceil_div(c.axi_bits, 36),
     }
     if double_fc:
-        bram["scale[MAX_COUT] double"] = _bank_bram(1, c.max_cout, 64)
+        bram[f"scale[MAX_COUT] double ({tp} banks)"] = _bank_bram(tp, c.max_cout // tp, 64)
     lut = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * LUT_PER_MAC,
            "LUTRAM buffers": (_lutram_luts(c.po * part, c.win_bytes // part, 8) + _lutram_luts(part, c.blk_in_bytes // part, 8)
-                              + _lutram_luts(bb * c.max_depth_mult, c.dw_wt_entries, 8)),
+                              + _lutram_luts(bb * c.max_depth_mult, c.dw_wt_entries, 8)
+                              + (4 if double_fc else 3) * _lutram_luts(tp, c.max_cout // tp, 32)),
            "requant lanes": 4 * bb * LUT_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * LUT_PER_AXI_BIT,
            "pool dividers": bb * LUT_DIVIDER_LANE, "control / s_axilite": LUT_CONTROL}
     ff = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * FF_PER_MAC,

@@ -27,6 +27,10 @@ void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in2, bus_
     static int32_t mult[MAX_COUT];
     static int32_t shift[MAX_COUT];
     static double scale[MAX_COUT];
+#pragma HLS ARRAY_PARTITION variable=bias cyclic factor=TABLE_PARTITION
+#pragma HLS ARRAY_PARTITION variable=mult cyclic factor=TABLE_PARTITION
+#pragma HLS ARRAY_PARTITION variable=shift cyclic factor=TABLE_PARTITION
+#pragma HLS ARRAY_PARTITION variable=scale cyclic factor=TABLE_PARTITION
 
     const bool has_tables = desc.op == OP_CONV || desc.op == OP_DWCONV || desc.op == OP_FC;
     if (has_tables) {

@@ -43,6 +43,11 @@ class EngineConfig:
         return self.dw_wt_bytes // (self.bus_bytes * self.max_depth_mult)
 
     @property
+    def table_partition(self) -> int:
+        """Cyclic partition of the per-channel tables: one requant reads PO (conv) or BUS x M (depthwise) entries."""
+        return max(self.po, self.bus_bytes * self.max_depth_mult)
+
+    @property
     def row_align(self) -> int:
         """Conv/FC weight rows are padded to whole MAC-array slices and whole bus words."""
         return max(self.pi, self.bus_bytes)
@@ -68,6 +73,9 @@ class EngineConfig:
                 problems.append(f"win_bytes={self.win_bytes} must be a positive multiple of {self.row_align}")
             if self.max_cout <= 0 or self.max_cout % self.bus_bytes:
                 problems.append(f"max_cout={self.max_cout} must be a positive multiple of {self.bus_bytes}")
+            elif _pow2(self.po) and 1 <= self.max_depth_mult <= 8 and self.max_cout % self.table_partition:
+                problems.append(f"max_cout={self.max_cout} must be a multiple of max(po, bus bytes x "
+                                f"max_depth_mult) = {self.table_partition}")
             if self.blk_in_bytes < self.win_bytes or self.blk_in_bytes % self.row_align:
                 problems.append(f"blk_in_bytes={self.blk_in_bytes} must be a multiple of {self.row_align} and "
                                 f">= win_bytes={self.win_bytes} (one window)")
@@ -103,8 +111,9 @@ class EngineConfig:
 def render_config_header(config: EngineConfig) -> str:
     c = config.validate()
     return render("engine_config.h.j2", pi=c.pi, po=c.po, axi_bits=c.axi_bits, bus_bytes=c.bus_bytes,
-                  win_bytes=c.win_bytes, win_partition=c.row_align, max_cout=c.max_cout, max_k=c.max_k,
-                  max_width=c.max_width, max_depth_mult=c.max_depth_mult, blk_in_bytes=c.blk_in_bytes,
+                  win_bytes=c.win_bytes, win_partition=c.row_align, table_partition=c.table_partition,
+                  max_cout=c.max_cout, max_k=c.max_k, max_width=c.max_width, max_depth_mult=c.max_depth_mult,
+                  blk_in_bytes=c.blk_in_bytes,
                   blk_out_words=c.blk_out_bytes // c.bus_bytes, band_words=c.band_bytes // c.bus_bytes,
                   line_words=c.line_bytes // c.bus_bytes, dw_wt_entries=c.dw_wt_entries,
                   fm_depth_words=c.fm_depth_bytes // c.bus_bytes, wt_depth_words=c.wt_depth_bytes // c.bus_bytes)
