@@ -86,11 +86,12 @@ def rounding_divide_by_pot(x, exponent):
 def multiply_by_quantized_multiplier(x, multiplier, shift, rounding: str = "double"):
     """TFLite ``MultiplyByQuantizedMultiplier(int32 x, int32 m, int shift)`` in either rounding form.
 
-    Double rounding is computed as two shifts, which is the same function as gemmlowp's for m >= 0 (always true
-    for a QuantizeMultiplier result): SRDHM's nudge makes it round half up for either sign, i.e.
-    ``(x*m + 2**30) >> 31``; RoundingDivideByPOT rounds half away from zero, i.e.
-    ``(t + 2**(r-1) - (t < 0)) >> r`` for r > 0. (The only saturating case of SRDHM, x == m == INT32_MIN, needs
-    m < 0.) tests/test_quant.py checks this against a literal transcription of the C++ on edge values.
+    Double rounding is computed in one pass, which is the same function as gemmlowp's for m >= 0 (always true for
+    a QuantizeMultiplier result). SRDHM's nudge makes it round half up for either sign: ``t = p >> 31`` with
+    ``p = x*m + 2**30``. RoundingDivideByPOT rounds half away from zero: ``(t + 2**(r-1) - (t < 0)) >> r`` for
+    r > 0. Because floor(floor(a / 2**31) / 2**r) == floor(a / 2**(31 + r)), both steps fold into
+    ``(p + (2**(r-1) - (p < 0)) * 2**31) >> (31 + r)``. (The only saturating case of SRDHM, x == m ==
+    INT32_MIN, needs m < 0.) tests/test_quant.py checks this against a literal transcription of the C++.
     """
     x = np.asarray(x, dtype=np.int64)
     multiplier = np.asarray(multiplier, dtype=np.int64)
@@ -99,17 +100,17 @@ def multiply_by_quantized_multiplier(x, multiplier, shift, rounding: str = "doub
         left = np.maximum(shift, 0)
         right = np.maximum(-shift, 0)
         # x * (1 << left) is an int32 product in C++; in range for every value the kernels feed it.
-        t = (x << left) if np.any(left) else x.copy()
-        t *= multiplier
-        t += 1 << 30
-        t >>= 31
+        p = (x << left) * multiplier if np.any(left) else x * multiplier
+        p += 1 << 30
         if np.any(right):
-            half = np.where(right > 0, (np.int64(1) << right) >> 1, 0)
-            negative_fix = (t >> 63) & np.where(right > 0, -1, 0)  # -1 for t < 0 where r > 0
-            negative_fix += half
-            t += negative_fix
-            t >>= right
-        return t
+            half = np.where(right > 0, ((np.int64(1) << right) >> 1) << 31, 0)
+            negative = np.where(right > 0, np.int64(-1) << 31, 0)  # -2**31 where t < 0 and r > 0
+            fix = p >> 63
+            fix &= negative
+            fix += half
+            p += fix
+        p >>= 31 + right
+        return p
     if rounding == "single":
         total_shift = 31 - shift
         return (x * multiplier + (np.int64(1) << (total_shift - 1))) >> total_shift
