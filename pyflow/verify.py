@@ -1,13 +1,15 @@
 """Reference vs oracle on every tensor (`invoke verify`), and golden directory vs dump directory (`invoke compare`)."""
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from pyflow import fileio
 from pyflow.compare import TensorDiff, diff, load_tensor
-from pyflow.golden import entries, read_manifest, reference_tensors
+from pyflow.golden import entries, read_manifest, reference_tensors, write_golden
 from pyflow.inputs import ModelInput
 from pyflow.ir import Graph
 from pyflow.errors import FlowError
@@ -52,4 +54,16 @@ def compare_dirs(golden_dir: Path, dump_dir: Path) -> list[TensorDiff]:
                 note = "not in dump"
             diffs.append(diff(item["name"], record["op_index"], record["op_type"], record["tensor"], expected, got,
                               note))
+    return diffs
+
+
+def pin_manifest(graph: Graph, model_path: Path, inputs: list[ModelInput], flavor: str, manifest_path: Path,
+                 log: Callable[[str], None] = print) -> list[TensorDiff]:
+    """(Re)write a committed manifest, but only after the reference matched the oracle on every tensor.
+    Returns the verify diffs; the manifest is written only when they are all exact."""
+    diffs = verify(graph, model_path, inputs, flavor, log)
+    if all(d.exact for d in diffs):
+        with tempfile.TemporaryDirectory(prefix="pyflow-golden-") as tmp:
+            manifest = write_golden(graph, model_path, inputs, Path(tmp), flavor, log=log)
+        fileio.write_json(manifest_path, manifest)
     return diffs
