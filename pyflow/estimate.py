@@ -15,7 +15,9 @@ What is modelled (read hls/src/conv.h, depthwise_conv.h, add.h, pool.h, mem.h, e
 * conv/FC run in pixel blocks (descriptor field ``blk``, chosen by pyflow.hls.codegen.conv_block): one input
   burst per block, one weight burst per (block, output-channel tile), one flattened MAC+requant pipeline per
   (block, tile), one output burst per block -- the DDR latency is paid per block, not per pixel. Depthwise:
-  all weights in one burst per layer, one input-row burst and one output-row burst per output row.
+  all weights in one burst per layer, one input-row burst and one output-row burst per output row; its MAC
+  pipeline computes ALL MAX_K x MAX_K taps of one pixel of one channel tile per cycle (the depth multiplier M in
+  M passes), so DW_MAC runs pixels x channel words x M iterations.
 * There is NO overlap: the engine has no DATAFLOW region, so weight load, window load, MAC and store of one
   block run one after the other; a layer's cycles are the SUM of its loops (``Assumptions.overlap=True`` gives
   the what-if max(compute, memory) of a DATAFLOW engine).
@@ -77,11 +79,13 @@ LOOPS: dict[str, LoopTiming] = {
     "CONV_MAC": LoopTiming(1, 0, None, True, "CONV_MAC", "flattened over (pixel, PI slice) per block and oc tile, "
                            "requantizes into obuf: depth = 4 + log2(PI) + 8 (+30 LiteRT FC)"),
     "CONV_STORE": LoopTiming(1, 2, "write", True, "CONV_STORE", "one burst per block (all output channels)"),
-    "DW_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "all channel tiles x taps, one burst per layer"),
+    "DW_WT_LOAD": LoopTiming(1, 3, "read", True, "WT_LOAD", "all channel tiles x M x MAX_K^2 tap slots, one burst "
+                             "per layer"),
     "DW_ROW_LOAD": LoopTiming(1, 3, "read", True, "DW_ROW_LOAD", "new input rows (all channels), one burst per "
                               "output row that needs new rows (the others make a zero-length call: no request)"),
-    "DW_MAC": LoopTiming(1, 6, None, True, "DW_MAC", "flattened over (pixel, tap) per output row and channel "
-                         "tile, BUS_BYTES x MAX_DEPTH_MULT MACs per tap, requant into orow: depth 6 + 8"),
+    "DW_MAC": LoopTiming(1, 6, None, True, "DW_MAC", "over (pixel, m) per output row and channel tile, all "
+                         "MAX_K^2 taps x BUS_BYTES lanes per cycle (bank reads, tap routing, adder tree), "
+                         "requant into orow: depth 3 + 3 + ceil(log2(MAX_K^2)) + 1 + 8"),
     "DW_STORE": LoopTiming(1, 2, "write", True, "DW_STORE", "one output row (all channels), one burst"),
     "ADD_LOOP": LoopTiming(1, 14, "read+write", True, "ADD", "two reads + one write per word, one call per layer"),
     "POOL_TAP": LoopTiming(1, 3, "read", False, "POOL", "one call per output pixel and channel word"),
@@ -114,7 +118,8 @@ def loop_timing(config: EngineConfig, flavor: str) -> dict[str, LoopTiming]:
     store = 8  # MultiplyByQuantizedMultiplier + rounding shift + clamp + pack (tables partitioned: no port stall)
     t = dict(LOOPS)
     t["CONV_MAC"] = replace(t["CONV_MAC"], depth=4 + max(1, math.ceil(math.log2(config.pi))) + store)
-    t["DW_MAC"] = replace(t["DW_MAC"], depth=6 + store)
+    # bank address select + read (2), routing muxes (1), multiply (3), adder tree over MAX_K^2 taps, + bias
+    t["DW_MAC"] = replace(t["DW_MAC"], depth=3 + 3 + max(1, math.ceil(math.log2(config.dw_taps))) + 1 + store)
     return t
 
 
@@ -162,7 +167,7 @@ class LayerEstimate:
     bandwidth_cycles: int  # all bytes at min(DDR, AXI x clock): the transfer floor
     mac_bound_cycles: int  # useful MACs on the full MAC array: the compute floor
     bound: str
-    utilization: float  # useful MACs / (PI x PO x cycles) for conv/FC, / (BUS x M x cycles) for depthwise
+    utilization: float  # useful MACs / (PI x PO x cycles) for conv/FC, / (BUS x MAX_K^2 x cycles) for depthwise
     time_us: float
 
     @property
@@ -359,11 +364,10 @@ def _counts(layer, cfg: EngineConfig, flavor: str) -> tuple[dict[str, tuple[int,
         control += blocks * 4 + blocks * tiles * 2
     elif name == "DEPTHWISE_CONV_2D":
         m = d["depth_mult"]
-        taps = d["k_h"] * d["k_w"]
-        loops["DW_WT_LOAD"] = (1, cw_in * taps * m, cw_in * taps * m)
+        loops["DW_WT_LOAD"] = (1, cw_in * m * cfg.dw_taps, cw_in * m * cfg.dw_taps)
         rows, loading = _dw_rows_loaded(d)
         loops["DW_ROW_LOAD"] = (loading, rows * d["in_w"] * cw_in, rows * d["in_w"] * cw_in)
-        loops["DW_MAC"] = (d["out_h"] * cw_in, cw_in * pixels * taps, 0)
+        loops["DW_MAC"] = (d["out_h"] * cw_in, cw_in * pixels * m, 0)  # all taps in one cycle
         loops["DW_STORE"] = (d["out_h"], pixels * cw_out, pixels * cw_out)
         # DW_ROW, DW_CH_TILE (+ calls)
         control += d["out_h"] * 3 + d["out_h"] * cw_in
@@ -458,7 +462,7 @@ def _layer_estimate(layer, graph: Graph, cfg: EngineConfig, flavor: str, timing:
     if layer.name in ("CONV_2D", "FULLY_CONNECTED"):
         lanes = cfg.pi * cfg.po
     elif layer.name == "DEPTHWISE_CONV_2D":
-        lanes = bb * cfg.max_depth_mult
+        lanes = bb * cfg.dw_taps
     else:
         lanes = 0
     mac_bound = _ceil_div(macs, lanes) if lanes else 0
@@ -524,7 +528,7 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
     double_fc = flavor != "tflm"
     dsp = {
         "conv MAC array (PI x PO)": _ceil_div(c.pi * c.po, macs_per_dsp),
-        "depthwise MACs (BUS x MAX_DEPTH_MULT)": _ceil_div(bb * c.max_depth_mult, macs_per_dsp),
+        "depthwise MACs (BUS x MAX_K^2 taps; M in time)": _ceil_div(bb * c.dw_taps, macs_per_dsp),
         "conv requant (BUS lanes)": bb * DSP_MUL32x32_64,
         "depthwise requant (BUS lanes)": bb * DSP_MUL32x32_64,
         "ADD requant (3 + 2 left-shift multiplies per lane)": bb * (3 * DSP_MUL32x32_64 + 2 * DSP_MUL32x32_32),
@@ -541,23 +545,24 @@ def estimate_resources(config: EngineConfig, board: Board, flavor: str = "litert
         f"obuf[BLK_OUT_WORDS] ({c.blk_out_bytes // bb} x {c.axi_bits} bit)":
             _bank_bram(1, c.blk_out_bytes // bb, c.axi_bits),
         f"band[BAND_WORDS] ({c.band_bytes // bb} x {c.axi_bits} bit)": _bank_bram(1, c.band_bytes // bb, c.axi_bits),
-        f"lb[MAX_K][LINE_WORDS][BUS] ({bb} banks of {c.max_k * c.line_bytes // bb} B)":
-            _bank_bram(bb, c.max_k * c.line_bytes // bb, 8),
+        f"lb[MAX_K][MAX_K][LB_COL_WORDS] ({c.dw_taps} banks of {c.dw_col_words} x {c.axi_bits} bit)":
+            _bank_bram(c.dw_taps, c.dw_col_words, c.axi_bits),
         f"orow[LINE_WORDS] ({c.line_bytes // bb} x {c.axi_bits} bit)": _bank_bram(1, c.line_bytes // bb, c.axi_bits),
-        f"wdw[DW_WT_ENTRIES][BUS][M] ({bb * c.max_depth_mult} banks of {c.dw_wt_entries} B)":
-            _bank_bram(bb * c.max_depth_mult, c.dw_wt_entries, 8),
+        f"wdw[DW_WT_ENTRIES][MAX_K^2] ({c.dw_taps} banks of {c.dw_wt_entries} x {c.axi_bits} bit)":
+            _bank_bram(c.dw_taps, c.dw_wt_entries, c.axi_bits),
         f"bias/mult/shift[MAX_COUT] int32 ({tp} banks each)": 3 * _bank_bram(tp, c.max_cout // tp, 32),
         "m_axi adapters (read/write FIFOs)": AXI_PORTS * _ceil_div(c.axi_bits, 36),
     }
     if double_fc:
         bram[f"scale[MAX_COUT] double ({tp} banks)"] = _bank_bram(tp, c.max_cout // tp, 64)
-    lut = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * LUT_PER_MAC,
+    lut = {"MAC arrays": (c.pi * c.po + bb * c.dw_taps) * LUT_PER_MAC,
+           "depthwise tap routing (2 MAX_K:1 muxes per tap and lane bit)": 2 * c.dw_taps * c.axi_bits,
            "LUTRAM buffers": (_lutram_luts(c.po * part, c.win_bytes // part, 8) + _lutram_luts(part, c.blk_in_bytes // part, 8)
-                              + _lutram_luts(bb * c.max_depth_mult, c.dw_wt_entries, 8)
+                              + _lutram_luts(c.dw_taps, c.dw_wt_entries, c.axi_bits)
                               + (4 if double_fc else 3) * _lutram_luts(tp, c.max_cout // tp, 32)),
            "requant lanes": 4 * bb * LUT_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * LUT_PER_AXI_BIT,
            "pool dividers": bb * LUT_DIVIDER_LANE, "control / s_axilite": LUT_CONTROL}
-    ff = {"MAC arrays": (c.pi * c.po + bb * c.max_depth_mult) * FF_PER_MAC,
+    ff = {"MAC arrays": (c.pi * c.po + bb * c.dw_taps) * FF_PER_MAC,
           "requant lanes": 4 * bb * FF_PER_REQUANT_LANE, "m_axi ports": AXI_PORTS * c.axi_bits * FF_PER_AXI_BIT,
           "pool dividers": bb * FF_DIVIDER_LANE, "control / s_axilite": FF_CONTROL}
     if double_fc:

@@ -98,7 +98,7 @@ def test_iteration_counts_match_the_loop_nest(net16):
             assert it["CONV_STORE"] == pixels * oc_tiles * cfg.po // cfg.bus_bytes
         elif desc["name"] == "DEPTHWISE_CONV_2D":
             tiles = -(-d["in_c"] // cfg.bus_bytes)
-            assert it["DW_MAC"] == tiles * pixels * d["k_h"] * d["k_w"]
+            assert it["DW_MAC"] == tiles * pixels * d["depth_mult"]  # all k_h x k_w taps in one cycle
             assert it["DW_ROW_LOAD"] == tiles * d["in_h"] * d["in_w"]  # every input row read once per tile
         elif desc["name"] == "ADD":
             assert it["ADD"] == pixels * -(-d["out_c"] // cfg.bus_bytes)

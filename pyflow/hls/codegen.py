@@ -11,7 +11,8 @@ Layouts (bus word = config.bus_bytes int8 lanes, little-endian):
 - activations: NHWC, channels padded to whole words (every pixel starts on a word boundary), zero pad lanes;
 - CONV_2D / FC weights: one row per output channel: (KH, KW, C padded to words) flattened, padded to a multiple
   of max(PI, bus bytes); rows padded to a multiple of PO;
-- DEPTHWISE weights: per channel tile (one word of input channels) and tap: bus_bytes * M bytes, lane-major;
+- DEPTHWISE weights: per channel tile (one word of input channels) and depth-multiplier pass m, MAX_K x MAX_K
+  tap-slot words (ky * MAX_K + kx; slots outside the kernel are zero), lane = input channel in the tile;
 - bias is folded: bias + input_offset * sum(weights) (FC also + weights_offset * I * input_offset), so the MAC
   array multiplies raw int8 values and spatial padding with the input zero point cancels exactly.
 """
@@ -247,20 +248,24 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         m = max(1, p.depth_multiplier)
         if m > cfg.max_depth_mult:
             raise FlowError(f"{what}: depth multiplier {m} > max_depth_mult={cfg.max_depth_mult}")
-        if (kh - 1) * dh + 1 > cfg.max_k or kh * kw > cfg.max_k * cfg.max_k or kw > cfg.max_k:
-            raise FlowError(f"{what}: kernel {kh}x{kw} (dilation {dh}) exceeds max_k={cfg.max_k}")
+        if (kh - 1) * dh + 1 > cfg.max_k or (kw - 1) * dw + 1 > cfg.max_k:
+            raise FlowError(f"{what}: kernel {kh}x{kw} (dilation {dh}x{dw}) spans more than max_k={cfg.max_k}")
         if iw > cfg.max_width:
             raise FlowError(f"{what}: input width {iw} > max_width={cfg.max_width}")
         cw_in = -(-ic // bb)
         if iw * cw_in * bb > cfg.line_bytes or ow * -(-oc // bb) * bb > cfg.line_bytes:
             raise FlowError(f"{what}: a row of {iw}x{ic} in / {ow}x{oc} out needs more than line_bytes="
                             f"{cfg.line_bytes} (channels padded to {bb}-byte words)")
-        if cw_in * kh * kw > cfg.dw_wt_entries:
-            raise FlowError(f"{what}: {cw_in} channel words x {kh * kw} taps > {cfg.dw_wt_entries} on-chip entries "
-                            f"(dw_wt_bytes={cfg.dw_wt_bytes})")
-        w = np.zeros((kh * kw, cw_in * bb, m), np.int8)
-        w[:, :ic, :] = p.weights.reshape(kh * kw, ic, m)
-        w = w.reshape(kh * kw, cw_in, bb, m).transpose(1, 0, 2, 3)  # tile, tap, lane, m
+        if -(-iw // cfg.max_k) * cw_in > cfg.dw_col_words:
+            raise FlowError(f"{what}: a row of {iw}x{ic} does not fit the {cfg.max_k} line-buffer column banks "
+                            f"of {cfg.dw_col_words} words")
+        if cw_in * m > cfg.dw_wt_entries:
+            raise FlowError(f"{what}: {cw_in} channel words x depth multiplier {m} > {cfg.dw_wt_entries} on-chip "
+                            f"entries of {cfg.dw_taps} tap words (dw_wt_bytes={cfg.dw_wt_bytes})")
+        k = cfg.max_k
+        w = np.zeros((cw_in * bb, m, k, k), np.int8)
+        w[:ic, :, :kh, :kw] = p.weights.reshape(kh, kw, ic, m).transpose(2, 3, 0, 1)
+        w = w.reshape(cw_in, bb, m, k, k).transpose(0, 2, 3, 4, 1)  # tile, m, ky, kx, lane
         bias = p.bias.astype(np.int64) + p.input_offset * p.weights.reshape(-1, oc).sum(axis=0, dtype=np.int64)
         f.update(k_h=kh, k_w=kw, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw, pad_top=p.padding.top,
                  pad_left=p.padding.left, depth_mult=m, in_offset=p.input_offset, out_offset=p.output_offset,

@@ -38,9 +38,19 @@ class EngineConfig:
         return self.axi_bits // 8
 
     @property
+    def dw_taps(self) -> int:
+        """Depthwise tap slots computed per cycle and lane: the whole MAX_K x MAX_K window."""
+        return self.max_k * self.max_k
+
+    @property
     def dw_wt_entries(self) -> int:
-        """Depthwise weight entries (channel tile x tap), each BUS_BYTES lanes x max_depth_mult."""
-        return self.dw_wt_bytes // (self.bus_bytes * self.max_depth_mult)
+        """Depthwise weight entries (channel tile x depth-multiplier pass), each MAX_K x MAX_K words."""
+        return self.dw_wt_bytes // (self.bus_bytes * self.dw_taps)
+
+    @property
+    def dw_col_words(self) -> int:
+        """Depth of one of the MAX_K x MAX_K line-buffer banks (column bank = ix % MAX_K), bus words."""
+        return -(-(self.line_bytes // self.bus_bytes) // self.max_k) + self.max_cout // self.bus_bytes
 
     @property
     def table_partition(self) -> int:
@@ -54,7 +64,8 @@ class EngineConfig:
 
     @property
     def onchip_bytes(self) -> int:
-        return (self.po * self.win_bytes + self.blk_in_bytes + self.blk_out_bytes + self.band_bytes + self.max_k * self.line_bytes + self.line_bytes
+        return (self.po * self.win_bytes + self.blk_in_bytes + self.blk_out_bytes + self.band_bytes + self.dw_taps * self.dw_col_words * self.bus_bytes
+                + self.line_bytes
                 + self.dw_wt_bytes + self.max_cout * 20)
 
     def validate(self) -> "EngineConfig":
@@ -94,6 +105,9 @@ class EngineConfig:
             problems.append(f"max_k={self.max_k} must be in 1..15")
         if not 1 <= self.max_width <= 4096:
             problems.append(f"max_width={self.max_width} must be in 1..4096")
+        if 1 <= self.max_k <= 15 and self.axi_bits in AXI_WIDTHS and self.dw_wt_entries < 1:
+            problems.append(f"dw_wt_bytes={self.dw_wt_bytes} holds no depthwise weight entry "
+                            f"(max_k^2 x bus bytes = {self.dw_taps * self.bus_bytes})")
         if not 1 <= self.dw_wt_bytes <= 1 << 22:
             problems.append(f"dw_wt_bytes={self.dw_wt_bytes} must be in 1..4 MB")
         if not 1 <= self.max_depth_mult <= 8:
@@ -115,5 +129,6 @@ def render_config_header(config: EngineConfig) -> str:
                   max_cout=c.max_cout, max_k=c.max_k, max_width=c.max_width, max_depth_mult=c.max_depth_mult,
                   blk_in_bytes=c.blk_in_bytes,
                   blk_out_words=c.blk_out_bytes // c.bus_bytes, band_words=c.band_bytes // c.bus_bytes,
-                  line_words=c.line_bytes // c.bus_bytes, dw_wt_entries=c.dw_wt_entries,
+                  line_words=c.line_bytes // c.bus_bytes, lb_col_words=c.dw_col_words,
+                  dw_wt_entries=c.dw_wt_entries,
                   fm_depth_words=c.fm_depth_bytes // c.bus_bytes, wt_depth_words=c.wt_depth_bytes // c.bus_bytes)
