@@ -74,8 +74,9 @@ LOOPS: dict[str, LoopTiming] = {
     "CONV_PIXEL_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "pointwise: one burst per pixel block"),
     "CONV_ROWS_LOAD": LoopTiming(1, 3, "read", True, "WIN_LOAD", "general window: input row band, one burst per "
                                  "block of output rows"),
-    "CONV_WIN_GATHER": LoopTiming(1, 6, None, True, "WIN_GATHER", "general window: on-chip im2col, one call per "
-                                  "block (address multiply in the pipeline)"),
+    "CONV_WIN_GATHER": LoopTiming(1, 7, None, True, "WIN_GATHER", "general window: on-chip dense im2col (KH x KW x "
+                                  "C bytes per window), one call per block (address multiply + byte rotation "
+                                  "into the WIN_PARTITION banks in the pipeline)"),
     "CONV_MAC": LoopTiming(1, 0, None, True, "CONV_MAC", "flattened over (pixel, PI slice) per block and oc tile, "
                            "requantizes into obuf: depth = 4 + log2(PI) + 8 (+30 LiteRT FC)"),
     "CONV_STORE": LoopTiming(1, 2, "write", True, "CONV_STORE", "one burst per block (all output channels)"),

@@ -82,14 +82,16 @@ def test_iteration_counts_by_hand_for_the_stem(effnet):
     cfg = EngineConfig()
     layer = plan(effnet, cfg, "litert").layers[0]  # 3x3 s2 conv 224x224x3 -> 112x112x32
     it = iteration_counts(layer, cfg)
-    pixels, tiles, k_len = 112 * 112, 2, 144  # 9 taps x one 16-byte word, padded to 16
-    assert it["CONV_MAC"] == pixels * tiles * k_len // 16
-    # blocks of 4 output rows (4 x 112 windows of 144 B <= 64 KB): 28 blocks, each loads its band of 9 input
-    # rows (stride 2, pad_top 0) in one burst, the last one 8 rows; each word of the band is read once
-    assert layer.fields["blk"] == 4
-    assert it["WIN_LOAD"] == (27 * 9 + 8) * 224
+    pixels, tiles, k_len = 112 * 112, 2, 32  # dense im2col: 9 taps x 3 channels = 27 bytes, padded once to 32
+    assert layer.fields["k_len"] == k_len
+    assert it["CONV_MAC"] == pixels * tiles * k_len // 16  # 2 slices per window (9 with a padded word per tap)
+    # blocks of 8 output rows (8 x 112 windows of 32 B <= 64 KB; the band of 17 input rows x 224 words <= 64 KB):
+    # 14 blocks, each loads its band of 17 input rows (stride 2, pad_top 0) in one burst, the last one 16 rows;
+    # each word of the band is read once
+    assert layer.fields["blk"] == 8
+    assert it["WIN_LOAD"] == (13 * 17 + 16) * 224
     assert it["WIN_GATHER"] == pixels * 9
-    assert it["WT_LOAD"] == 28 * tiles * 16 * k_len // 16
+    assert it["WT_LOAD"] == 14 * tiles * 16 * k_len // 16
     assert it["CONV_STORE"] == pixels * 2
     assert it["QUANT_LOAD"] == 3 * 32 // 4
 

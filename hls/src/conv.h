@@ -3,7 +3,7 @@
 //   pixel block (d.blk pixels, pointwise; d.blk whole output rows, general window):
 //     pointwise: ONE burst loads the block's pixels (all channels) into xbuf (the windows, im2col);
 //     general:   ONE burst loads the band of input rows the block reads into band, then the windows are
-//                gathered on chip into xbuf (padding = input zero point);
+//                gathered on chip into xbuf, densely packed (KH x KW x in_c bytes, padding = input zero point);
 //     output-channel tile (PO channels): ONE burst loads the tile's PO weight rows into wbuf;
 //       MAC: one flattened pipeline over (pixel, PI-wide slice of the window), PI x PO MACs per cycle,
 //       requantizing PO channels into obuf at the last slice of each pixel;
@@ -72,14 +72,17 @@ CONV_ROWS_LOAD:
     }
 }
 
-// On-chip im2col of output rows [oy0, oy0 + n_rows): KH x KW taps of cw_in words per pixel, out-of-image taps
-// hold the input zero point. One flattened pipeline over (pixel, tap, word).
+// On-chip im2col of output rows [oy0, oy0 + n_rows), packed densely: pixel p's window is KH x KW taps of in_c
+// bytes each, contiguous from xbuf[p * k_len] (k_len = KH * KW * in_c rounded up to max(PI, BUS_BYTES); the
+// weight rows have the same layout, zero in the tail, so the tail's stale bytes multiply zero). Out-of-image taps
+// hold the input zero point. One flattened pipeline over (pixel, tap, word): the word's valid bytes land at an
+// unaligned offset, written as one rotation over the WIN_PARTITION banks (each bank written at most once).
 static void conv_gather(const layer_desc_t &d, int32_t oy0, int32_t n_rows, int32_t row0, int32_t cw_in,
                         const bus_t band[BAND_WORDS], int8_t xbuf[BLK_IN_BYTES]) {
     const int8_t pad_value = (int8_t)(-d.in_offset);
     const int32_t n = n_rows * d.out_w * d.k_h * d.k_w * cw_in;
     int32_t oy = oy0, ox = 0, ky = 0, kx = 0, w = 0;
-    int32_t base = 0, off = 0;  // window of the current pixel in xbuf, byte offset within it
+    int32_t base = 0, tap_off = 0;  // window of the current pixel in xbuf, byte offset of the current tap in it
 CONV_WIN_GATHER:
     for (int32_t i = 0; i < n; ++i) {
 #pragma HLS PIPELINE II=1
@@ -91,18 +94,25 @@ CONV_WIN_GATHER:
         const int32_t addr = inside ? ((iy - row0) * d.in_w + ix) * cw_in + w : 0;
         int8_t lanes[BUS_BYTES];
         unpack_word(band[addr], lanes);
-        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+        const int32_t left = d.in_c - w * BUS_BYTES;
+        const int32_t valid = left < BUS_BYTES ? left : BUS_BYTES;  // bytes of this word that belong to the tap
+        const int32_t start = base + tap_off + w * BUS_BYTES;
+        const int32_t rot = start % WIN_PARTITION;  // WIN_PARTITION is a power of two
+        const int32_t line = start / WIN_PARTITION;
+        for (int32_t b = 0; b < WIN_PARTITION; ++b) {
 #pragma HLS UNROLL
-            xbuf[base + off + lane] = inside ? lanes[lane] : pad_value;
+            const int32_t j = (b - rot + WIN_PARTITION) % WIN_PARTITION;  // lane that lands in bank b
+            const int32_t a = b < rot ? line + 1 : line;
+            if (j < valid) xbuf[a * WIN_PARTITION + b] = inside ? lanes[j] : pad_value;
         }
-        off += BUS_BYTES;
         if (++w == cw_in) {
             w = 0;
+            tap_off += d.in_c;
             if (++kx == d.k_w) {
                 kx = 0;
                 if (++ky == d.k_h) {
                     ky = 0;
-                    off = 0;
+                    tap_off = 0;
                     base += d.k_len;
                     if (++ox == d.out_w) {
                         ox = 0;

@@ -9,8 +9,8 @@
 
 Layouts (bus word = config.bus_bytes int8 lanes, little-endian):
 - activations: NHWC, channels padded to whole words (every pixel starts on a word boundary), zero pad lanes;
-- CONV_2D / FC weights: one row per output channel: (KH, KW, C padded to words) flattened, padded to a multiple
-  of max(PI, bus bytes); rows padded to a multiple of PO;
+- CONV_2D / FC weights: one row per output channel: (KH, KW, C) flattened densely (no per-tap padding), padded
+  once to a multiple of max(PI, bus bytes) (= k_len, the im2col window of conv.h); rows padded to a multiple of PO;
 - DEPTHWISE weights: per channel tile (one word of input channels) and depth-multiplier pass m, MAX_K x MAX_K
   tap-slot words (ky * MAX_K + kx; slots outside the kernel are zero), lane = input channel in the tile;
 - bias is folded: bias + input_offset * sum(weights) (FC also + weights_offset * I * input_offset), so the MAC
@@ -225,13 +225,13 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
                     + p.weights_offset * ic * p.input_offset)
             f["weights_offset"] = p.weights_offset
         cw_in = -(-ic // bb)
-        k_len = _ceil(kh * kw * cw_in * bb, cfg.row_align)
+        # dense window: KH x KW taps of ic bytes (the im2col of conv.h), padded once to whole MAC-array slices;
+        # 1x1 / FC: ic padded to max(PI, bus bytes) = the pixel's whole words (the pointwise fast path)
+        k_len = _ceil(kh * kw * ic, cfg.row_align)
         if k_len > cfg.win_bytes:
             raise FlowError(f"{what}: window of {kh}x{kw}x{ic} needs {k_len} bytes > win_bytes={cfg.win_bytes}")
-        rows = np.zeros((_ceil(oc, cfg.po), kh * kw, cw_in * bb), np.int8)
-        rows[:oc, :, :ic] = weights.reshape(oc, kh * kw, ic)
-        rows = np.concatenate([rows.reshape(rows.shape[0], -1),
-                               np.zeros((rows.shape[0], k_len - kh * kw * cw_in * bb), np.int8)], axis=1)
+        rows = np.zeros((_ceil(oc, cfg.po), k_len), np.int8)
+        rows[:oc, :kh * kw * ic] = weights.reshape(oc, kh * kw * ic)
         f["k_len"] = k_len
         f["blk"] = conv_block(cfg, what, ih, iw, cw_in, oh, ow, -(-oc // bb), kh, kw, f["stride_h"], f["dil_h"],
                               pointwise=_is_pointwise({**f, "k_h": kh, "k_w": kw}), k_len=k_len)
