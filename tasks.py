@@ -19,6 +19,12 @@ def _cfg(c, key, value=None):
     return value if value not in (None, [], "") else c.config.pyflow[key]
 
 
+def _configured_path(c, key, value=None) -> Path:
+    """A flag's path as given (relative to the current directory); a path from invoke.yaml relative to the
+    repository root, so the tasks work from any directory."""
+    return Path(value) if value else ROOT / c.config.pyflow[key]
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -46,17 +52,24 @@ def _number(value, flag: str, kind=int):
         raise FlowError(f"--{flag} must be {'an integer' if kind is int else 'a number'}, got '{value}'") from None
 
 
+def _flavor(c, value, flag: str = "flavor") -> str:
+    from pyflow.reference import check_flavor
+
+    return check_flavor(_cfg(c, "flavor", value), flag)
+
+
 def _model(c, model):
     from pyflow.tflite_reader import read_model
 
-    path = Path(_cfg(c, "model", model))
+    path = _configured_path(c, "model", model)
     return path, read_model(path)
 
 
 def _inputs(c, graph, inputs):
     from pyflow.inputs import load_inputs
 
-    return load_inputs(list(_cfg(c, "inputs", inputs)), graph.input, c.config.pyflow.mean, c.config.pyflow.std)
+    patterns = list(inputs) if inputs else [str(ROOT / p) for p in c.config.pyflow.inputs]
+    return load_inputs(patterns, graph.input, c.config.pyflow.mean, c.config.pyflow.std)
 
 
 def _report(diffs, all_rows: bool) -> None:
@@ -79,7 +92,7 @@ def model(c, out=None):
         from pyflow.model_build.efficientnet_lite0 import build
     except ImportError as exc:
         raise FlowError(f"building the model needs TensorFlow and torch: pip install -e '.[model]' ({exc})")
-    out = Path(_cfg(c, "model", out))
+    out = _configured_path(c, "model", out)
     build(out, out.with_suffix(".md"), log=_log)
 
 
@@ -101,9 +114,9 @@ def golden(c, model=None, inputs=None, out=None, flavor=None, formats=None):
     from pyflow.golden import write_golden
 
     path, graph = _model(c, model)
-    flavor = _cfg(c, "flavor", flavor)
+    flavor = _flavor(c, flavor)
     items = _inputs(c, graph, inputs)
-    out = Path(out or Path(c.config.pyflow.build_dir) / graph.name / "golden")
+    out = Path(out) if out else _build_dir(c, graph) / "golden"
     manifest = write_golden(graph, path, items, out, flavor, tuple(["npy"] + list(formats or [])), log=_log)
     count = sum(len(i["tensors"]) for i in manifest["inputs"])
     print(f"wrote {count} tensors for {len(items)} input(s) ({flavor}) to {out}; manifest: {out / 'manifest.json'}")
@@ -118,7 +131,7 @@ def verify(c, model=None, inputs=None, oracle=None, all_rows=False):
     from pyflow.verify import verify as run_verify
 
     path, graph = _model(c, model)
-    diffs = run_verify(graph, path, _inputs(c, graph, inputs), _cfg(c, "flavor", oracle), log=_log)
+    diffs = run_verify(graph, path, _inputs(c, graph, inputs), _flavor(c, oracle, "oracle"), log=_log)
     _report(diffs, all_rows)
     if any(not d.exact for d in diffs):
         raise Exit(code=1)
@@ -146,7 +159,7 @@ def golden_check(c, model=None, flavor=None, manifest=None, write=False):
     from pyflow.verify import pin_manifest
 
     path, graph = _model(c, model)
-    flavor = _cfg(c, "flavor", flavor)
+    flavor = _flavor(c, flavor)
     manifest_path = Path(manifest) if manifest else _manifest_path(c, graph, flavor)
     if write:
         diffs = pin_manifest(graph, path, _inputs(c, graph, None), flavor, manifest_path, log=_log)
@@ -156,7 +169,7 @@ def golden_check(c, model=None, flavor=None, manifest=None, write=False):
         print(f"verified against {flavor} on every tensor and wrote {manifest_path}")
         return
     recorded = read_manifest(manifest_path)
-    items = load_inputs([str(ROOT / i["source"]) for i in recorded["inputs"]], graph.input,
+    items = load_inputs([str(manifest_path.parent / i["source"]) for i in recorded["inputs"]], graph.input,
                         c.config.pyflow.mean, c.config.pyflow.std)
     diffs = check_manifest(graph, recorded, items, log=_log)
     _report(diffs, False)
@@ -164,9 +177,9 @@ def golden_check(c, model=None, flavor=None, manifest=None, write=False):
         raise Exit(code=1)
 
 
-@flow_task(help={"model": "the .tflite model", "repeats": "runs per measurement (best is kept)",
+@flow_task(help={"model": "the .tflite model", "repeats": "runs per measurement, best kept (default 3)",
                  "tflm": "also time TensorFlow Lite Micro (slow)"})
-def bench(c, model=None, repeats=3, tflm=True):
+def bench(c, model=None, repeats=None, tflm=True):
     """Per-image time: numpy reference (batch 1 and 8) vs LiteRT BUILTIN_REF, XNNPACK and TFLM, with ratios."""
     import numpy as np
 
@@ -176,7 +189,10 @@ def bench(c, model=None, repeats=3, tflm=True):
     items = _inputs(c, graph, None)
     images = np.stack([items[k % len(items)].data for k in range(8)])
     runtimes = ("litert", "xnnpack", "tflm") if tflm else ("litert", "xnnpack")
-    print(format_benchmark(benchmark(graph, path, images, _number(repeats, "repeats"), runtimes, log=_log)))
+    repeats = _number(repeats or 3, "repeats")
+    if repeats < 1:
+        raise FlowError("--repeats must be at least 1")
+    print(format_benchmark(benchmark(graph, path, images, repeats, runtimes, log=_log)))
 
 
 def _engine_config(c, pi=None, po=None, axi_bits=None):
@@ -188,7 +204,7 @@ def _engine_config(c, pi=None, po=None, axi_bits=None):
 
 
 def _build_dir(c, graph) -> Path:
-    return Path(c.config.pyflow.build_dir) / graph.name
+    return _configured_path(c, "build_dir") / graph.name
 
 
 def _csim_inputs(c, graph, inputs):
@@ -201,6 +217,7 @@ _ENGINE_HELP = {"pi": "MAC array input channels (default from invoke.yaml)",
                 "po": "MAC array output channels", "axi_bits": "m_axi data width in bits"}
 _VITIS_HELP = {"board": "board preset (ZCU104, ZCU102, KV260, Ultra96-V2, PYNQ-Z2, U250, U280)",
                "clock": "clock in MHz (default: invoke.yaml)", "flow": "Vitis flow: classic, unified or auto"}
+_VITIS_CSIM_HELP = {key: f"with --tool vitis: {text}" for key, text in _VITIS_HELP.items()}
 
 
 @flow_task(iterable=["inputs"],
@@ -208,13 +225,13 @@ _VITIS_HELP = {"board": "board preset (ZCU104, ZCU102, KV260, Ultra96-V2, PYNQ-Z
                  "layers": "layer range A:B (default: all); the inputs of A come from the golden vectors",
                  "flavor": "litert or tflm (compile-time requantization flavor)",
                  "tool": "gpp (g++ with the ap_types headers) or vitis (Vitis HLS csim_design)",
-                 **_ENGINE_HELP, **_VITIS_HELP})
+                 **_ENGINE_HELP, **_VITIS_CSIM_HELP})
 def csim(c, model=None, inputs=None, layers=None, flavor=None, tool="gpp", pi=None, po=None, axi_bits=None,
          board=None, clock=None, flow=None):
     """C-simulate the HLS layer engine on every layer and compare each output byte for byte with the golden
     vectors; non-zero exit on any mismatch."""
     path, graph = _model(c, model)
-    flavor = _cfg(c, "flavor", flavor)
+    flavor = _flavor(c, flavor)
     config = _engine_config(c, pi, po, axi_bits)
     images = _csim_inputs(c, graph, inputs)
     if tool == "vitis":
@@ -249,7 +266,7 @@ def _vitis(c, stage, path, graph, images, flavor, config, board, clock, flow, la
 def csynth(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=None, clock=None, flow=None):
     """Synthesize the layer engine with Vitis HLS; reports go to build/<model>/reports/."""
     path, graph = _model(c, model)
-    _vitis(c, "csynth", path, graph, _csim_inputs(c, graph, None), _cfg(c, "flavor", flavor),
+    _vitis(c, "csynth", path, graph, _csim_inputs(c, graph, None), _flavor(c, flavor),
            _engine_config(c, pi, po, axi_bits), board, clock, flow)
 
 
@@ -262,7 +279,7 @@ def cosim(c, model=None, flavor=None, layers=None, pi=None, po=None, axi_bits=No
     path, graph = _model(c, model)
     layers = _cfg(c, "cosim_layers", layers)
     _log(f"cosim: layers {layers} only (full-network RTL simulation takes far too long; use --layers A:B)")
-    _vitis(c, "cosim", path, graph, _csim_inputs(c, graph, None), _cfg(c, "flavor", flavor),
+    _vitis(c, "cosim", path, graph, _csim_inputs(c, graph, None), _flavor(c, flavor),
            _engine_config(c, pi, po, axi_bits), board, clock, flow, layers)
 
 
@@ -275,7 +292,7 @@ def export_ip(c, model=None, vendor="user.org", library="hls", version="1.0", ip
     from pyflow.vitis.flow import ExportVlnv
 
     path, graph = _model(c, model)
-    _vitis(c, "export", path, graph, _csim_inputs(c, graph, None), _cfg(c, "flavor", flavor),
+    _vitis(c, "export", path, graph, _csim_inputs(c, graph, None), _flavor(c, flavor),
            _engine_config(c, pi, po, axi_bits), board, clock, flow, vlnv=ExportVlnv(vendor, library, version, ipname))
 
 
@@ -289,22 +306,23 @@ def flow(c, model=None, inputs=None, flavor=None):
     csim(c, model=model, inputs=inputs, flavor=flavor)
 
 
-@flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm", **_ENGINE_HELP, **_VITIS_HELP,
-                 "top": "print only the N slowest layers (0 = all)",
+@flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm", **_ENGINE_HELP,
+                 "board": _VITIS_HELP["board"], "clock": _VITIS_HELP["clock"],
+                 "top": "print only the N slowest layers (default: all)",
                  "what_if": "also model hypothetical engines (DATAFLOW, hidden DDR latency, larger MAC arrays)"})
-def estimate(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=None, clock=None, flow=None,
-             top=0, what_if=False):
+def estimate(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=None, clock=None, top=None,
+             what_if=False):
     """Performance/resource model of the layer engine as written (no Vitis): per-layer cycles, DDR traffic,
     bound, MAC utilization, DSP/BRAM; writes build/<model>/reports/estimate.json and estimate.png."""
     from pyflow import estimate as model_estimate
 
     path, graph = _model(c, model)
     reports = _build_dir(c, graph) / "reports"
-    est, _, json_path, png = model_estimate.run_estimate(
+    est, text, json_path, png = model_estimate.run_estimate(
         graph, reports, _engine_config(c, pi, po, axi_bits), _cfg(c, "board", board),
-        _number(_cfg(c, "clock_mhz", clock), "clock", float), _cfg(c, "flavor", flavor),
-        csynth_json=reports / "vitis_csynth.json")
-    print(model_estimate.format_estimate(est, top=_number(top, "top")))
+        _number(_cfg(c, "clock_mhz", clock), "clock", float), _flavor(c, flavor),
+        csynth_json=reports / "vitis_csynth.json", top=_number(top or 0, "top"))
+    print(text)
     if what_if:
         print(model_estimate.format_what_if(model_estimate.what_if(graph, est.board, est.clock_mhz, est.flavor)))
     _log(f"estimate: {json_path}, {png}")

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from pyflow import layers as pyflow_layers
 from pyflow.errors import FlowError
+from pyflow.reference import check_flavor
 from pyflow.fileio import write_json
 from pyflow.hls.codegen import Plan, _is_pointwise, plan
 from pyflow.hls.config import EngineConfig
@@ -609,7 +610,8 @@ def estimate(graph: Graph, config: EngineConfig = EngineConfig(), board: Board |
     """
     if isinstance(board, str):
         board = get_board(board)
-    clock = float(clock_mhz or board.clock_mhz)
+    check_flavor(flavor)
+    clock = float(board.clock_mhz if clock_mhz is None else clock_mhz)
     if not clock > 0:
         raise FlowError(f"clock {clock_mhz!r} MHz must be positive")
     pl: Plan = plan(graph, config, flavor)
@@ -852,7 +854,7 @@ def format_what_if(rows: list[dict]) -> str:
 
 def run_estimate(graph: Graph, out_dir: Path, config: EngineConfig = EngineConfig(), board: Board | str = "ZCU104",
                  clock_mhz: float | None = None, flavor: str = "litert", csynth_json: Path | None = None,
-                 plot: bool = True) -> tuple[Estimate, str, Path, Path | None]:
+                 plot: bool = True, top: int = 0) -> tuple[Estimate, str, Path, Path | None]:
     """The `invoke estimate` job: estimate, use <csynth_json> (the runner's vitis_csynth.json) when it exists,
     write <out_dir>/estimate.json and estimate.png; returns (estimate, text table, json path, png path)."""
     import json
@@ -867,4 +869,4 @@ def run_estimate(graph: Graph, out_dir: Path, config: EngineConfig = EngineConfi
     out_dir = Path(out_dir)
     json_path = write_estimate_json(est, out_dir / "estimate.json")
     png = plot_estimate(est, out_dir / "estimate.png") if plot else None
-    return est, format_estimate(est), json_path, png
+    return est, format_estimate(est, top=top), json_path, png

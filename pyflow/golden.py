@@ -65,6 +65,8 @@ def write_golden(graph: Graph, model_path: Path, inputs: list[ModelInput], out_d
     if unknown:
         raise FlowError(f"unknown golden format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
+    # An older manifest would vouch for tensors this run is about to overwrite: it goes first, the new one last.
+    (out_dir / MANIFEST).unlink(missing_ok=True)
     manifest_inputs = []
     for item, values in reference_tensors(graph, inputs, flavor, log):
         records = []

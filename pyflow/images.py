@@ -40,7 +40,7 @@ def load_photo(path: Path, height: int, width: int) -> np.ndarray:
             rgb = np.asarray(image.convert("RGB"))
     except FileNotFoundError:
         raise FlowError(f"input image not found: {path}") from None
-    except OSError as exc:
+    except (OSError, Image.DecompressionBombError) as exc:
         raise FlowError(f"cannot read image {path}: {exc}") from None
     if rgb.shape[:2] == (height, width):
         return rgb.astype(np.uint8)

@@ -82,6 +82,8 @@ def _load_npy(path: Path, tensor: Tensor) -> np.ndarray:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise FlowError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, np.ndarray):
+        raise FlowError(f"{path}: not a single-array .npy file")
     shape = tuple(tensor.shape[1:])
     if data.shape == tuple(tensor.shape):
         data = data[0]
@@ -90,7 +92,3 @@ def _load_npy(path: Path, tensor: Tensor) -> np.ndarray:
     if data.dtype != np.dtype(tensor.dtype):
         raise FlowError(f"{path}: dtype {data.dtype}; the model input is {tensor.dtype}")
     return data
-
-
-def stack(inputs: list[ModelInput]) -> np.ndarray:
-    return np.stack([i.data for i in inputs])

@@ -15,7 +15,7 @@ weights (O, I). Shift convention is TFLite's: a positive shift is a left shift.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
 import numpy as np
@@ -36,10 +36,6 @@ class Tensor:
     dtype: str  # numpy dtype name: int8, uint8, int16, int32, float32
     scale: float | None = None  # per-tensor activation scale (float32 value as stored in the file)
     zero_point: int = 0
-
-    @property
-    def is_quantized(self) -> bool:
-        return self.scale is not None
 
     @property
     def size(self) -> int:
@@ -111,7 +107,6 @@ class FullyConnectedParams:
     requant: Requant  # per-channel (O entries) or per-tensor (1 entry)
     act_min: int
     act_max: int
-    keep_num_dims: bool = False
 
     def __post_init__(self):
         _frozen(self.weights)
@@ -159,7 +154,6 @@ class MeanParams:
     output_offset: int
     multiplier: int
     shift: int
-    same_scale: bool  # input and output quantization identical
 
 
 @dataclass(frozen=True)
@@ -232,7 +226,6 @@ class Graph:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     source_sha256: str = ""
-    description: str = field(default="")
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]

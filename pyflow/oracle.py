@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from pyflow.errors import FlowError
+from pyflow.reference import FLAVORS, check_flavor
 
-ORACLES = ("litert", "tflm")
+ORACLES = FLAVORS  # each reference flavor is bit-exact with the runtime of the same name
 RUNTIMES = ORACLES + ("xnnpack",)
 _RUNTIME_NAMES = {"litert": "LiteRT (BUILTIN_REF)", "tflm": "TensorFlow Lite Micro", "xnnpack": "LiteRT (XNNPACK)"}
 
@@ -31,7 +32,7 @@ def run_oracle(model_path: str | Path, inputs: np.ndarray, oracle: str = "litert
     """Run ``inputs`` (N, ...) one by one; return {tensor index: (N, ...) array} for ``tensors``
     (default: the model outputs; an index the runtime cannot expose is left out of the result)."""
     if oracle not in RUNTIMES:
-        raise FlowError(f"unknown oracle '{oracle}'; choose one of {', '.join(ORACLES)}")
+        check_flavor(oracle, "oracle")
     with tempfile.TemporaryDirectory(prefix="pyflow-oracle-") as tmp:
         request = Path(tmp) / "request.npz"
         response = Path(tmp) / "response.npz"

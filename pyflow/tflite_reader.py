@@ -126,7 +126,6 @@ class _Reader:
             inputs=graph_inputs,
             outputs=graph_outputs,
             source_sha256=hashlib.sha256(self.data).hexdigest(),
-            description=(self.model.Description() or b"").decode("utf-8", "replace"),
         )
 
     def op_type(self, op) -> str:
@@ -310,8 +309,7 @@ def _fully_connected(ctx: _OpContext):
     act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
     params = ir.FullyConnectedParams(
         weights=weights, bias=bias, input_offset=-x.zero_point, weights_offset=weights_offset,
-        output_offset=y.zero_point, requant=requant, act_min=act_min, act_max=act_max,
-        keep_num_dims=bool(options.KeepNumDims()))
+        output_offset=y.zero_point, requant=requant, act_min=act_min, act_max=act_max)
     return params, [ctx.inputs[0]]
 
 
@@ -366,8 +364,7 @@ def _mean(ctx: _OpContext):
     shift -= extra
     params = ir.MeanParams(axes=axes, keep_dims=bool(options.KeepDims()) if options else False,
                            input_offset=-x.zero_point, output_offset=y.zero_point,
-                           multiplier=multiplier, shift=shift,
-                           same_scale=(x.scale == y.scale and x.zero_point == y.zero_point))
+                           multiplier=multiplier, shift=shift)
     return params, [ctx.inputs[0]]
 
 

@@ -1,6 +1,7 @@
 """Reference vs oracle on every tensor (`invoke verify`), and golden directory vs dump directory (`invoke compare`)."""
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -13,15 +14,14 @@ from pyflow.golden import entries, read_manifest, reference_tensors, write_golde
 from pyflow.inputs import ModelInput
 from pyflow.ir import Graph
 from pyflow.errors import FlowError
-from pyflow.oracle import ORACLES, run_oracle
+from pyflow.oracle import run_oracle
+from pyflow.reference import check_flavor
 
 
 def verify(graph: Graph, model_path: Path, inputs: list[ModelInput], oracle: str,
            log: Callable[[str], None] = print) -> list[TensorDiff]:
     """Run the reference (flavor = oracle) and the oracle on ``inputs``; compare every op output."""
-    if oracle not in ORACLES:
-        raise FlowError(f"unknown oracle '{oracle}'; choose one of {', '.join(ORACLES)} "
-                        "(LiteRT's default XNNPACK kernels round differently and are not an oracle)")
+    check_flavor(oracle, "oracle")
     tensors = [op.output for op in graph.ops]
     log(f"oracle {oracle}: running {len(inputs)} input(s)")
     expected = run_oracle(model_path, np.stack([i.data for i in inputs]), oracle, tensors)
@@ -40,6 +40,8 @@ def compare_dirs(golden_dir: Path, dump_dir: Path) -> list[TensorDiff]:
     """Every tensor of a golden manifest against the same relative file (.npy or raw .bin) under ``dump_dir``."""
     manifest = read_manifest(golden_dir)
     golden_dir, dump_dir = Path(golden_dir), Path(dump_dir)
+    if not dump_dir.is_dir():
+        raise FlowError(f"dump directory not found: {dump_dir}")
     diffs = []
     for item in manifest["inputs"]:
         for record in item["tensors"]:
@@ -60,10 +62,13 @@ def compare_dirs(golden_dir: Path, dump_dir: Path) -> list[TensorDiff]:
 def pin_manifest(graph: Graph, model_path: Path, inputs: list[ModelInput], flavor: str, manifest_path: Path,
                  log: Callable[[str], None] = print) -> list[TensorDiff]:
     """(Re)write a committed manifest, but only after the reference matched the oracle on every tensor.
-    Returns the verify diffs; the manifest is written only when they are all exact."""
+    Returns the verify diffs; the manifest is written only when they are all exact. Input sources are recorded
+    relative to the manifest's directory."""
     diffs = verify(graph, model_path, inputs, flavor, log)
     if all(d.exact for d in diffs):
         with tempfile.TemporaryDirectory(prefix="pyflow-golden-") as tmp:
             manifest = write_golden(graph, model_path, inputs, Path(tmp), flavor, log=log)
+        for item in manifest["inputs"]:  # recorded relative to the manifest, so the repository can move
+            item["source"] = os.path.relpath(Path(item["source"]).absolute(), Path(manifest_path).absolute().parent)
         fileio.write_json(manifest_path, manifest)
     return diffs

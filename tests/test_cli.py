@@ -23,6 +23,11 @@ def invoke(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     (["golden", "--inputs", "no/such/dir/*.png"], "no such file"),
     (["verify", "--oracle", "xnnpack"], "unknown oracle 'xnnpack'"),
     (["compare", "--golden", "no/such/golden", "--dump", "x"], "no golden manifest"),
+    (["compare", "--golden", "golden/efficientnet-lite0-int8", "--dump", "no/such/dump"], "dump directory not found"),
+    (["bench", "--repeats", "x"], "--repeats must be an integer"),
+    (["estimate", "--top", "x"], "--top must be an integer"),
+    (["estimate", "--clock", "0"], "must be positive"),
+    (["estimate", "--flavor", "bogus"], "unknown flavor 'bogus'"),
 ])
 def test_bad_input_is_one_clear_error(args, message):
     result = invoke(*args)
@@ -31,13 +36,39 @@ def test_bad_input_is_one_clear_error(args, message):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_wrong_npy_input(tmp_path):
+@pytest.mark.parametrize("name, content, message", [
+    ("x.npy", "uint8", "dtype uint8; the model input is int8"),
+    ("x.npy", "shape", "shape (7, 7, 3); the model input is (1, 224, 224, 3)"),
+    ("x.npy", "npz", "not a single-array .npy file"),
+    ("x.png", "text", "cannot read image"),
+])
+def test_bad_input_files(tmp_path, name, content, message):
     import numpy as np
 
-    np.save(tmp_path / "x.npy", np.zeros((224, 224, 3), np.uint8))
-    result = invoke("golden", "--inputs", str(tmp_path / "x.npy"), "--out", str(tmp_path / "g"))
-    assert result.returncode == 1 and "dtype uint8; the model input is int8" in result.stderr
+    path = tmp_path / name
+    if content == "uint8":
+        np.save(path, np.zeros((224, 224, 3), np.uint8))
+    elif content == "shape":
+        np.save(path, np.zeros((7, 7, 3), np.int8))
+    elif content == "npz":
+        with open(path, "wb") as handle:
+            np.savez(handle, a=np.zeros(3))
+    else:
+        path.write_text("not an image")
+    result = invoke("golden", "--inputs", str(path), "--out", str(tmp_path / "g"))
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "g").exists()
+
+
+def test_grayscale_photo_is_accepted(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (300, 2))).save(tmp_path / "gray.png")
+    result = invoke("golden", "--inputs", str(tmp_path / "gray.png"), "--out", str(tmp_path / "g"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g" / "manifest.json").exists()
 
 
 def test_layers_table():

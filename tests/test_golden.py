@@ -112,3 +112,24 @@ def test_compare_dirs_finds_flipped_bit_and_missing_file(tmp_path, effnet, golde
     assert failed[12].mismatches == 1 and failed[12].max_abs_diff == 4
     assert failed[12].first_mismatch == tuple(int(i) for i in np.unravel_index(1234, shape))
     assert failed[40].mismatches == -1 and failed[12].input_name == name
+
+
+def test_rerun_into_an_existing_directory_removes_the_old_manifest_first(tmp_path, effnet, golden_inputs,
+                                                                        monkeypatch):
+    import pyflow.golden as golden
+
+    write_golden(effnet, EFFNET, golden_inputs[:1], tmp_path, "litert", log=lambda s: None)
+    assert (tmp_path / "manifest.json").exists()
+    calls = {"n": 0}
+    real = fileio.write_bytes
+
+    def failing(path, data):
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise KeyboardInterrupt
+        real(path, data)
+
+    monkeypatch.setattr(golden.fileio, "write_bytes", failing)
+    with pytest.raises(KeyboardInterrupt):
+        write_golden(effnet, EFFNET, golden_inputs[:1], tmp_path, "tflm", log=lambda s: None)
+    assert not (tmp_path / "manifest.json").exists()

@@ -25,16 +25,32 @@ def test_embedded_model_facts(effnet):
     assert "FULLY_CONNECTED" in layer_table(effnet)
 
 
+def _file_scales(path, tensor_index):
+    """The float32 scales of one tensor, read straight from the flatbuffer with the tflite package."""
+    import tflite
+
+    model = tflite.Model.GetRootAsModel(path.read_bytes(), 0)
+    return model.Subgraphs(0).Tensors(tensor_index).Quantization().ScaleAsNumpy()
+
+
 def test_requant_is_derived_from_double_effective_scale(effnet):
-    """multiplier * 2**(shift - 31) reproduces the double effective scale to Q31 precision, per channel."""
+    """Independently of the reader: effective scale = double(s_in) * double(s_w) / double(s_out) from the file's
+    float32 scales, and (multiplier, shift) = QuantizeMultiplier of it (checked vs C in test_quant.py)."""
+    import tflite
+
+    model = tflite.Model.GetRootAsModel(EFFNET.read_bytes(), 0)
     for op in effnet.ops:
-        requant = getattr(op.params, "requant", None)
-        if requant is None:
+        if op.op_type not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
             continue
-        assert requant.channels == op.params.weights.shape[0 if op.op_type != "DEPTHWISE_CONV_2D" else 3]
-        for m, s, real in zip(requant.multiplier, requant.shift, requant.effective_scale):
+        weights_index = int(model.Subgraphs(0).Operators(op.index).Inputs(1))
+        w_scales = _file_scales(EFFNET, weights_index).astype(np.float64)
+        s_in = float(np.float32(effnet.tensor(op.inputs[0]).scale))
+        s_out = float(np.float32(effnet.tensor(op.output).scale))
+        expected = s_in * w_scales / s_out
+        requant = op.params.requant
+        np.testing.assert_array_equal(requant.effective_scale, expected)
+        for m, s, real in zip(requant.multiplier, requant.shift, expected):
             assert (int(m), int(s)) == quant.quantize_multiplier(float(real))
-            assert abs(int(m) * 2.0 ** (int(s) - 31) - real) <= 2.0 ** (int(s) - 32)
 
 
 def test_relu6_becomes_clamp(effnet):

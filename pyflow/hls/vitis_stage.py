@@ -24,7 +24,7 @@ def vitis_stage(stage: str, model_path: Path, build_dir: Path, inputs, board: st
     if layer_range:
         argv += f" --layers {layer_range}"
     defines = ("PYFLOW_FLAVOR_TFLM",) if flavor == "tflm" else ()
-    run = engine_run(build_dir, part=preset.part, clock_mhz=float(clock_mhz or preset.clock_mhz), tb_argv=argv,
+    run = engine_run(build_dir, part=preset.part, clock_mhz=float(preset.clock_mhz if clock_mhz is None else clock_mhz), tb_argv=argv,
                      include_dirs=[HLS_DIR / "src", (hls_build / "include").absolute()], defines=defines, vlnv=vlnv)
     result = run_stage(run, stage, flow=flow)
     save_result(result, build_dir / "reports")

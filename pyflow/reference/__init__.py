@@ -6,5 +6,13 @@ model's integer dtype) and returns the output in the same dtype. ``flavor`` sele
 bit-exact with: ``litert`` (LiteRT's BUILTIN_REF kernels) or ``tflm`` (TensorFlow Lite Micro); they differ
 only in FULLY_CONNECTED (see `pyflow.quant`).
 """
+from pyflow.errors import FlowError
+
 FLAVORS = ("litert", "tflm")
-DEFAULT_FLAVOR = "litert"
+
+
+def check_flavor(flavor: str, what: str = "flavor") -> str:
+    """The one validation of a flavor name (also an oracle name: each flavor has the oracle of the same name)."""
+    if flavor not in FLAVORS:
+        raise FlowError(f"unknown {what} '{flavor}'; choose one of {', '.join(FLAVORS)}")
+    return flavor

@@ -7,7 +7,7 @@ import numpy as np
 
 from pyflow.errors import FlowError
 from pyflow.ir import Graph, Op
-from pyflow.reference import FLAVORS
+from pyflow.reference import check_flavor
 from pyflow.reference.add import add
 from pyflow.reference.conv import conv
 from pyflow.reference.depthwise_conv import depthwise_conv
@@ -67,8 +67,7 @@ def check_input(graph: Graph, x: np.ndarray) -> np.ndarray:
 def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
         on_op: Callable[[Op, np.ndarray], None] | None = None) -> dict[int, np.ndarray]:
     """Run the batch ``x`` through every op; return {tensor index: batch array} for the input and every op output."""
-    if flavor not in FLAVORS:
-        raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
+    check_flavor(flavor)
     if len(graph.inputs) != 1:
         raise FlowError(f"model '{graph.name}' has {len(graph.inputs)} inputs; only single-input models are supported")
     values = {graph.inputs[0]: check_input(graph, x)}
