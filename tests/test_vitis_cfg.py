@@ -30,7 +30,7 @@ def parse_cfg(text: str) -> dict[str, dict[str, list[str]]]:
 
 
 def make_run(tmp_path: Path, **changes):
-    for sub in ("hls/src", "hls/tb", "build/m/hls/gen"):
+    for sub in ("hls/src", "hls/tb", "build/m/hls/include"):
         (tmp_path / sub).mkdir(parents=True)
     (tmp_path / "hls/src/engine.cpp").write_text("")
     (tmp_path / "hls/src/requant.cpp").write_text("")
@@ -56,7 +56,7 @@ def test_cfg_keys_and_values(tmp_path):
     assert hls["syn.file"] == [str(tmp_path / "hls/src/engine.cpp"), str(tmp_path / "hls/src/requant.cpp")]
     assert hls["tb.file"] == [str(tmp_path / "hls/tb/tb_main.cpp")]
     assert single["syn.cflags"].split() == ["-std=c++14", f"-I{tmp_path / 'hls/src'}",
-                                            f"-I{tmp_path / 'build/m/hls/gen'}", "-DFLAVOR_KV260"]
+                                            f"-I{tmp_path / 'build/m/hls/include'}", "-DFLAVOR_KV260"]
     assert f"-I{tmp_path / 'hls/tb'}" in single["tb.cflags"].split()
     assert single["csim.argv"] == "--layers 0:3"
     assert single["cosim.argv"] == "--layers 0:3"

@@ -44,7 +44,7 @@ needs_tclsh = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh is
 def make_project(tmp_path: Path, **changes) -> HlsRun:
     (tmp_path / "hls/src").mkdir(parents=True)
     (tmp_path / "hls/tb").mkdir(parents=True)
-    (tmp_path / "build/m/hls/gen").mkdir(parents=True)
+    (tmp_path / "build/m/hls/include").mkdir(parents=True)
     (tmp_path / "hls/src/engine.cpp").write_text("void engine_top() {}\n")
     (tmp_path / "hls/src/requant.cpp").write_text("int requant() { return 0; }\n")
     (tmp_path / "hls/tb/tb_main.cpp").write_text("int main() { return 0; }\n")
@@ -102,7 +102,7 @@ def test_stage_script_runs_under_tclsh(tmp_path, stage, command):
         assert "-tb" not in call
         flags = option_value(call, "-cflags")
         assert "-std=c++14" in flags and "-DFLAVOR_ZCU104" in flags
-        assert f"-I{tmp_path / 'hls/src'}" in flags and f"-I{tmp_path / 'build/m/hls/gen'}" in flags
+        assert f"-I{tmp_path / 'hls/src'}" in flags and f"-I{tmp_path / 'build/m/hls/include'}" in flags
     assert len(testbench) == 1 and "-tb" in testbench[0] and testbench[0][-1].endswith("hls/tb/tb_main.cpp")
     assert f"-I{tmp_path / 'hls/tb'}" in option_value(testbench[0], "-cflags")
 

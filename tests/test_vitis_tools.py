@@ -40,7 +40,7 @@ def install_fake(directory: Path, *names: str) -> Path:
 
 
 def make_run(tmp_path: Path, **changes):
-    for sub in ("repo/hls/src", "repo/hls/tb", "repo/build/m/hls/gen"):
+    for sub in ("repo/hls/src", "repo/hls/tb", "repo/build/m/hls/include"):
         (tmp_path / sub).mkdir(parents=True, exist_ok=True)
     (tmp_path / "repo/hls/src/engine.cpp").write_text("void engine_top() {}\n")
     (tmp_path / "repo/hls/tb/tb_main.cpp").write_text("int main() { return 0; }\n")

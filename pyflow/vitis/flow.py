@@ -144,7 +144,8 @@ def engine_run(build_dir: Path, *, part: str, clock_mhz: float, project: str = "
     """The layer engine's run with the repository defaults.
 
     Defaults: sources ``hls/src/*.cpp``, testbench ``hls/tb/*.cpp``, include dirs ``hls/src`` and the generated
-    ``<build_dir>/hls/gen``; scripts, logs and the project go to ``<build_dir>/vitis``.
+    ``<build_dir>/hls/include`` (where pyflow.hls.codegen writes engine_config.h); scripts, logs and the project
+    go to ``<build_dir>/vitis``.
     """
     build_dir = Path(build_dir).absolute()
     hls = Path(repo_root) / "hls"
@@ -153,7 +154,7 @@ def engine_run(build_dir: Path, *, part: str, clock_mhz: float, project: str = "
     if testbench is None:
         testbench = sorted((hls / "tb").glob("*.cpp"))
     if include_dirs is None:
-        include_dirs = [hls / "src", build_dir / "hls" / "gen"]
+        include_dirs = [hls / "src", build_dir / "hls" / "include"]
     cflags = make_cflags(include_dirs, defines)
     tb_includes = [*include_dirs, hls / "tb"] if (hls / "tb").is_dir() else list(include_dirs)
     return HlsRun(project=project, top=top, sources=tuple(sources), testbench=tuple(testbench), part=part,
