@@ -69,9 +69,9 @@ def effnet():
 @pytest.mark.slow
 @pytest.mark.parametrize("config_name", list(CONFIGS))
 def test_loop_counts_equal_csim_efficientnet(config_name, effnet, tmp_path, cache_dir):
-    from pyflow.images import load_photo
+    from pyflow.inputs import load_inputs
 
-    photo = load_photo(ROOT / "golden" / "inputs" / "chelsea.png", 224, 224)  # uint8; run_csim maps to pixel-128
+    photo = load_inputs([str(ROOT / "golden" / "inputs" / "chelsea.png")], effnet.input)[0].data  # int8
     config = CONFIGS[config_name]
     result = run_csim(EFFNET, tmp_path, photo, config=config, log=lambda *_: None, cache_dir=cache_dir)
     est = _assert_counts_match(effnet, result, config, "litert")

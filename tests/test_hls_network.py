@@ -21,13 +21,16 @@ CONFIG_8 = EngineConfig(pi=8, po=8, axi_bits=64)
 
 
 def _photo() -> np.ndarray:
-    """A real photo (skimage's chelsea, center-cropped to 224x224, uint8; the runner maps it to pixel-128)."""
+    """A real photo (skimage's chelsea, center-cropped to 224x224) quantized to the model's int8 input the one way
+    the flow does it (pyflow.inputs.quantize_photo, mean 127 / std 128)."""
     try:
         from skimage import data
     except ImportError:  # pragma: no cover - random int8 fallback keeps the test TensorFlow/skimage free
         return np.random.default_rng(0).integers(-128, 128, (224, 224, 3)).astype(np.int8)
     from pyflow.images import center_crop_resize
-    return center_crop_resize(data.chelsea(), 224, 224)
+    from pyflow.inputs import quantize_photo
+    from pyflow.tflite_reader import read_model
+    return quantize_photo(center_crop_resize(data.chelsea(), 224, 224), read_model(EFFNET).input, 127.0, 128.0)
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +129,36 @@ def test_flipped_bit_in_an_expected_vector_fails_naming_the_layer(net16, scratch
     assert f"MISMATCH layer {layer} CONV_2D at NHWC" in im.stdout
     assert [r.layer for r in im.layers if r.result != "PASS"] == [layer]
     assert [r.layer for r in im.layers] == list(range(15, 20))
+
+
+def test_uint8_photo_for_an_int8_model_is_rejected(tmp_path):
+    from pyflow.errors import FlowError
+    with pytest.raises(FlowError, match="does not match the model input int8"):
+        run_csim(EFFNET, tmp_path, np.zeros((224, 224, 3), np.uint8), log=lambda *_: None)
+
+
+def test_stale_report_is_not_read_back(net16, scratch):
+    vec = scratch / "vectors" / "0"
+    (vec / "csim_layers.jsonl").write_text('{"layer": 0, "op": "CONV_2D", "where": "engine", "bytes": 1, '
+                                           '"mismatches": 0, "result": "PASS", "iterations": {}}\n')
+    (scratch / "layers.txt").unlink()  # the testbench fails before it writes a report
+    im = run_testbench(net16.binary, scratch, vec)
+    assert not im.passed and im.layers == []
+    assert not (vec / "csim_layers.jsonl").exists()
+
+
+@pytest.mark.parametrize("bad", ["abc", "7", "5:5", "9:3", "0:61", "-1:4", "1:2:3", "x:4", "4:y", "3:-"])
+def test_malformed_layer_range_fails_in_the_testbench(net16, scratch, bad):
+    im = run_testbench(net16.binary, scratch, scratch / "vectors" / "0", bad)
+    assert not im.passed and im.returncode != 0
+    assert im.stdout.strip().splitlines()[-1].startswith("TB RESULT: FAIL bad --layers"), im.stdout
+
+
+@pytest.mark.parametrize("good, expected", [("58:", [58, 59]), (":2", [0, 1]), (":", list(range(60)))])
+def test_open_layer_ranges(net16, scratch, good, expected):
+    im = run_testbench(net16.binary, scratch, scratch / "vectors" / "0", good)
+    assert im.passed, im.stdout
+    assert [r.layer for r in im.layers] == expected
 
 
 def test_corrupted_requant_shift_in_the_ddr_image_fails(net16, scratch):

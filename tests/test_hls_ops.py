@@ -148,6 +148,7 @@ def test_compiler_errors_are_flow_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("CXX", str(fake))
     with pytest.raises(FlowError, match="something is wrong"):
         compile_testbench(tmp_path / "hls", "litert", log=lambda *_: None)
+    assert list((tmp_path / "hls" / "csim").iterdir()) == []  # no object file left behind
     monkeypatch.setenv("CXX", "no-such-compiler-xyz")
     with pytest.raises(FlowError, match="not found"):
         compile_testbench(tmp_path / "hls", "litert", log=lambda *_: None)
@@ -173,3 +174,31 @@ def test_host_softmax_many_rows(flavor, tmp_path, cache_dir):
     result = run_csim(MODELS / f"{name}.tflite", tmp_path / name, _inputs(name, seed=3, count=12), flavor=flavor,
                       log=lambda *_: None, cache_dir=cache_dir)
     assert result.passed and len(result.images) == 12
+
+
+def test_pool_window_entirely_in_padding_is_rejected():
+    from pyflow.hls.codegen import _pool_has_empty_window
+    f = dict(in_h=2, in_w=2, out_h=3, out_w=3, k_h=1, k_w=1, stride_h=1, stride_w=1, pad_top=1, pad_left=1)
+    assert _pool_has_empty_window(f)  # 1x1 window at (0, 0) sits in the padding only
+    f.update(k_h=3, k_w=3, out_h=2, out_w=2)
+    assert not _pool_has_empty_window(f)  # 3x3 SAME: every window has an in-image tap
+
+
+def test_feature_map_wider_than_max_width_is_rejected(tmp_path):
+    graph = read_model(MODELS / "conv_3x3_s1_same_odd.tflite")
+    with pytest.raises(FlowError, match="max_width"):
+        generate(graph, tmp_path, EngineConfig(max_width=8), "litert")
+
+
+def test_layers_text_has_no_unused_input_line(tmp_path):
+    generate(read_model(MODELS / "add_relu6.tflite"), tmp_path, EngineConfig(), "litert")
+    kinds = {line.split()[0] for line in (tmp_path / "layers.txt").read_text().splitlines() if line.strip()}
+    assert kinds == {"#", "arena", "layer"}
+
+
+def test_compile_leaves_no_object_files(tmp_path):
+    from pyflow.hls.csim import compile_testbench
+    generate(read_model(MODELS / "add_relu6.tflite"), tmp_path, EngineConfig(), "litert")
+    binary, compiled, _ = compile_testbench(tmp_path, "litert", log=lambda *_: None, cache_dir=tmp_path / "c")
+    assert compiled and [p.name for p in (tmp_path / "c").iterdir()] == [binary.name]
+    assert compile_testbench(tmp_path, "litert", log=lambda *_: None, cache_dir=tmp_path / "c")[1] is False

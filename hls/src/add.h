@@ -9,10 +9,11 @@ static void add_layer(const layer_desc_t &d, const bus_t *fm_in, const bus_t *fm
     const int32_t cw = words_for(d.out_c);
     const int32_t n_words = d.out_h * d.out_w * cw;
     int32_t cword = 0;  // channel word of the current pixel
+    // H x W x channel words; codegen bounds H, W <= MAX_WIDTH and channels <= MAX_COUT
 ADD_LOOP:
     for (int32_t i = 0; i < n_words; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_WIDTH
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_WIDTH*(MAX_COUT/BUS_BYTES)
         ENGINE_COUNT(CNT_ADD);
         int8_t a[BUS_BYTES], b[BUS_BYTES], out[BUS_BYTES];
         unpack_word(fm_in[d.in_addr + i], a);

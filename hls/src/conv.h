@@ -83,10 +83,12 @@ static void conv_gather(const layer_desc_t &d, int32_t oy0, int32_t n_rows, int3
     const int32_t n = n_rows * d.out_w * d.k_h * d.k_w * cw_in;
     int32_t oy = oy0, ox = 0, ky = 0, kx = 0, w = 0;
     int32_t base = 0, tap_off = 0;  // window of the current pixel in xbuf, byte offset of the current tap in it
+    // n = pixels x KH x KW x cw_in words; each word brings >= 1 byte of a window (cw_in <= in_c) and the block's
+    // windows fit xbuf (blk x out_w x k_len <= BLK_IN_BYTES, codegen conv_block), so n <= BLK_IN_BYTES
 CONV_WIN_GATHER:
     for (int32_t i = 0; i < n; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=BLK_IN_BYTES/BUS_BYTES
+#pragma HLS LOOP_TRIPCOUNT min=1 max=BLK_IN_BYTES
         ENGINE_COUNT(CNT_WIN_GATHER);
         const int32_t iy = oy * d.stride_h - d.pad_top + ky * d.dil_h;
         const int32_t ix = ox * d.stride_w - d.pad_left + kx * d.dil_w;
@@ -218,7 +220,7 @@ static void conv_layer(const layer_desc_t &d, const bus_t *fm_in, bus_t *fm_out,
     const int32_t row_words = d.in_w * cw_in;
     int32_t oy0 = 0;
 
-CONV_BLOCK:
+CONV_BLOCK:  // at most one block per output pixel; codegen bounds out_h, out_w <= MAX_WIDTH
     for (int32_t p0 = 0; p0 < pixels; p0 += blk_pix) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_WIDTH
         const int32_t n_pix = pixels - p0 < blk_pix ? pixels - p0 : blk_pix;

@@ -23,10 +23,14 @@ QUANT_LOAD_I32:
     }
 }
 
-union f64_bits_t {
-    uint64_t u;
-    double d;
-};
+// 64 raw bits -> IEEE double. No union (type punning through a union is undefined behavior in C++ and only
+// partly supported by synthesis) and no memcpy: rawBitsToDouble() is the bit reinterpretation the ap_types
+// headers (ap_common.h, included by ap_int.h) themselves use to convert doubles for ap_fixed, so csim (g++) and
+// Vitis HLS synthesis both support it; in hardware it is wires.
+static inline double bits_to_f64(uint64_t bits) {
+#pragma HLS INLINE
+    return rawBitsToDouble((ap_ulong)bits);
+}
 
 static void load_f64_table(const bus_t *wt, int32_t addr, int32_t n, double table[MAX_COUT]) {
     const int32_t per_word = BUS_BYTES / 8;
@@ -40,9 +44,8 @@ QUANT_LOAD_F64:
         for (int32_t j = 0; j < BUS_BYTES / 8; ++j) {
 #pragma HLS UNROLL
             const int32_t idx = w * per_word + j;
-            f64_bits_t bits;
-            bits.u = (uint64_t)word.range(64 * j + 63, 64 * j);
-            if (idx < n) table[idx] = bits.d;
+            const uint64_t bits = (uint64_t)word.range(64 * j + 63, 64 * j);
+            if (idx < n) table[idx] = bits_to_f64(bits);
         }
     }
 }

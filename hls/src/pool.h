@@ -27,6 +27,7 @@ POOL_ROW:
                 }
                 int32_t count = 0;
                 int32_t ky = 0, kx = 0;
+                // k_h x k_w taps; codegen bounds the filter (and MEAN's H x W) to MAX_WIDTH per side
             POOL_TAP:
                 for (int32_t t = 0; t < d.k_h * d.k_w; ++t) {
 #pragma HLS PIPELINE II=1
@@ -58,7 +59,7 @@ POOL_ROW:
                                                                       d.out_shift) + d.out_offset;
                     } else if (is_max) {
                         r = acc[lane];
-                    } else {  // average, rounded half away from zero
+                    } else {  // average, rounded half away from zero (codegen rejects windows with count 0)
                         const int32_t s = acc[lane];
                         r = s >= 0 ? (s + count / 2) / count : -((-s + count / 2) / count);
                     }

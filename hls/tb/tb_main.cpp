@@ -226,7 +226,17 @@ void host_softmax(const Layer &L, const std::vector<int8_t> &in, std::vector<int
     }
 }
 
-std::string json_escape(const std::string &s) { return s; }  // names are TFLite op names: no escaping needed
+// Parses a non-negative decimal int (the whole string); false on anything else (empty, sign, junk, overflow).
+bool parse_index(const std::string &s, int &out) {
+    if (s.empty() || s.size() > 9) return false;
+    int v = 0;
+    for (char ch : s) {
+        if (ch < '0' || ch > '9') return false;
+        v = v * 10 + (ch - '0');
+    }
+    out = v;
+    return true;
+}
 
 }  // namespace
 
@@ -240,7 +250,7 @@ int main(int argc, char **argv) {
     const std::string build_dir = argv[1];
     std::string vec_dir = build_dir + "/vectors/0";
     std::string report, dump_dir;
-    int first = 0, last = -1;
+    std::string layer_range;  // --layers, validated once the layer count is known
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--vectors" && i + 1 < argc) {
@@ -250,15 +260,7 @@ int main(int argc, char **argv) {
         } else if (a == "--report" && i + 1 < argc) {
             report = argv[++i];
         } else if (a == "--layers" && i + 1 < argc) {
-            const std::string r = argv[++i];
-            const size_t colon = r.find(':');
-            if (colon == std::string::npos) {
-                first = std::atoi(r.c_str());
-                last = first + 1;
-            } else {
-                first = colon ? std::atoi(r.substr(0, colon).c_str()) : 0;
-                last = colon + 1 < r.size() ? std::atoi(r.substr(colon + 1).c_str()) : -1;
-            }
+            layer_range = argv[++i];
         } else {
             std::printf("TB RESULT: FAIL bad argument %s\n", a.c_str());
             return 2;
@@ -274,7 +276,6 @@ int main(int argc, char **argv) {
     }
     std::vector<Layer> layers;
     long long arena_words = 0, image_words = 0, bus_bits = 0;
-    TensorRef input = {-1, 0, 0, 0, 0};
     std::string line;
     while (std::getline(lf, line)) {
         std::istringstream ss(line);
@@ -291,9 +292,6 @@ int main(int argc, char **argv) {
             arena_words = std::atoll(kv["arena_words"].c_str());
             image_words = std::atoll(kv["image_words"].c_str());
             bus_bits = std::atoll(kv["axi_bits"].c_str());
-        } else if (kind == "input") {
-            input = {std::atoi(kv["tensor"].c_str()), std::atoi(kv["addr"].c_str()), std::atoi(kv["h"].c_str()),
-                     std::atoi(kv["w"].c_str()), std::atoi(kv["c"].c_str())};
         } else if (kind == "layer") {
             Layer L;
             std::memset(&L.d, 0, sizeof(L.d));
@@ -315,14 +313,32 @@ int main(int argc, char **argv) {
                     AXI_BITS);
         return 1;
     }
-    if (last < 0 || last > (int)layers.size()) last = (int)layers.size();
-    if (first < 0 || first >= last) {
-        std::printf("TB RESULT: FAIL empty layer range %d:%d\n", first, last);
+    // --layers A:B (A..B-1), "A:" = A..end, ":B" = 0..B-1 (as pyflow.hls.csim._layer_range); nothing else.
+    const int n_layers = (int)layers.size();
+    int first = 0, last = n_layers;
+    if (!layer_range.empty()) {
+        const size_t colon = layer_range.find(':');
+        const std::string lo = colon == std::string::npos ? "" : layer_range.substr(0, colon);
+        const std::string hi = colon == std::string::npos ? "" : layer_range.substr(colon + 1);
+        const bool ok = colon != std::string::npos && (lo.empty() || parse_index(lo, first)) &&
+                        (hi.empty() || parse_index(hi, last)) && first < last && last <= n_layers;
+        if (!ok) {
+            std::printf("TB RESULT: FAIL bad --layers %s (want A:B, A:, or :B with 0 <= A < B <= %d)\n",
+                        layer_range.c_str(), n_layers);
+            return 2;
+        }
+    }
+    if (first >= last) {
+        std::printf("TB RESULT: FAIL no layers in %s/layers.txt\n", build_dir.c_str());
         return 1;
     }
 
     // ---- parameter image and activation arena ----
-    std::vector<bus_t> image((size_t)image_words + 1, bus_t(0));
+    // The m_axi ports declare depth=WT_DEPTH_WORDS / FM_DEPTH_WORDS: in cosim the wrapper copies that many words
+    // in and out, so the host buffers are at least that deep (and one word beyond the data).
+    const size_t image_alloc = (size_t)image_words + 1 > (size_t)WT_DEPTH_WORDS ? (size_t)image_words + 1
+                                                                                 : (size_t)WT_DEPTH_WORDS;
+    std::vector<bus_t> image(image_alloc, bus_t(0));
     {
         std::ifstream f(build_dir + "/ddr_image.bin", std::ios::binary);
         if (!f) {
@@ -338,7 +354,9 @@ int main(int argc, char **argv) {
         for (size_t w = 0; w < (size_t)image_words; ++w)
             for (int j = 0; j < BUS_BYTES / 8; ++j) image[w].range(64 * j + 63, 64 * j) = raw[w * (BUS_BYTES / 8) + j];
     }
-    std::vector<bus_t> arena((size_t)arena_words + 1, bus_t(0));
+    const size_t arena_alloc = (size_t)arena_words + 1 > (size_t)FM_DEPTH_WORDS ? (size_t)arena_words + 1
+                                                                                 : (size_t)FM_DEPTH_WORDS;
+    std::vector<bus_t> arena(arena_alloc, bus_t(0));
     std::map<int, bool> produced;
 
     auto tensor_bytes = [](const TensorRef &t) { return (size_t)t.h * t.w * t.c; };
@@ -359,7 +377,6 @@ int main(int argc, char **argv) {
         produced[t.tensor] = true;
         return true;
     };
-    (void)input;
 
     std::FILE *rep = std::fopen(report.c_str(), "w");
     if (!rep) {
@@ -437,9 +454,10 @@ int main(int argc, char **argv) {
         }
         std::printf("%-5d %-18s %-6s %10zu %10lld  %s\n", L.index, L.name.c_str(), L.on_engine ? "engine" : "host",
                     got.size(), mismatches, result.c_str());
+        // L.name is a TFLite op type (A-Z, 0-9, _) written by pyflow.hls.codegen: nothing to escape in JSON
         std::fprintf(rep, "{\"layer\": %d, \"op\": \"%s\", \"where\": \"%s\", \"bytes\": %zu, \"mismatches\": %lld, "
                           "\"result\": \"%s\", \"iterations\": {",
-                     L.index, json_escape(L.name).c_str(), L.on_engine ? "engine" : "host", got.size(), mismatches,
+                     L.index, L.name.c_str(), L.on_engine ? "engine" : "host", got.size(), mismatches,
                      result.c_str());
         for (int k = 0; k < CNT_COUNT; ++k)
             std::fprintf(rep, "%s\"%s\": %llu", k ? ", " : "", ENGINE_COUNTER_NAMES[k],

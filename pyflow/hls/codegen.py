@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from pyflow import quant
+from pyflow.fileio import write_bytes, write_text
 from pyflow.errors import FlowError
 from pyflow.hls.config import EngineConfig, render_config_header
-from pyflow.hls.render import render, write_atomic
+from pyflow.hls.render import render
 from pyflow.ir import Graph, Op
 
 ENGINE_OPS = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "ADD": 3, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 5, "MEAN": 6,
@@ -128,6 +129,14 @@ def _is_pointwise(f: dict) -> bool:
             and f["pad_left"] == 0 and f["in_h"] == f["out_h"] and f["in_w"] == f["out_w"])
 
 
+def _pool_has_empty_window(f: dict) -> bool:
+    """True when some output position's window has no in-image tap (pool.h's count would be 0)."""
+    def empty(out: int, size: int, k: int, stride: int, pad: int) -> bool:
+        return any(min(o * stride - pad + k, size) <= max(o * stride - pad, 0) for o in range(out))
+    return (empty(f["out_h"], f["in_h"], f["k_h"], f["stride_h"], f["pad_top"])
+            or empty(f["out_w"], f["in_w"], f["k_w"], f["stride_w"], f["pad_left"]))
+
+
 def conv_block(cfg: EngineConfig, what: str, ih: int, iw: int, cw_in: int, oh: int, ow: int, cw_out: int, kh: int,
                kw: int, sh: int, dh: int, pointwise: bool, k_len: int) -> int:
     """The descriptor's `blk` of a CONV_2D / FULLY_CONNECTED: the block conv.h keeps on chip while it runs ALL
@@ -203,6 +212,9 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         f["op"] = ENGINE_OPS[kind]
         if oc > cfg.max_cout:
             raise FlowError(f"{what}: {oc} output channels > max_cout={cfg.max_cout}")
+        # MAX_WIDTH bounds the engine's loop trip counts (LOOP_TRIPCOUNT max): every map side must fit it
+        if max(ih, iw, oh, ow) > cfg.max_width:
+            raise FlowError(f"{what}: feature map {ih}x{iw} -> {oh}x{ow} has a side > max_width={cfg.max_width}")
     elif kind in HOST_OPS:
         f["op"] = HOST_OPS[kind]
         where = "host"
@@ -288,6 +300,13 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
             raise FlowError(f"{what}: channel count changes")
         f.update(k_h=p.filter[0], k_w=p.filter[1], stride_h=p.stride[0], stride_w=p.stride[1],
                  pad_top=p.padding.top, pad_left=p.padding.left, act_min=p.act_min, act_max=p.act_max)
+        if max(f["k_h"], f["k_w"]) > cfg.max_width:
+            raise FlowError(f"{what}: filter {f['k_h']}x{f['k_w']} has a side > max_width={cfg.max_width}")
+        if kind == "AVERAGE_POOL_2D" and _pool_has_empty_window(f):
+            # same condition as pyflow/reference/pooling.py; pool.h would divide by a zero count
+            raise FlowError(f"{what}: an average-pool window lies entirely in the padding (no input pixel to "
+                            f"average: filter {f['k_h']}x{f['k_w']}, stride {f['stride_h']}x{f['stride_w']}, "
+                            f"padding top/left {f['pad_top']}/{f['pad_left']} on {ih}x{iw})")
     elif kind == "MEAN":
         if len(x.shape) != 4 or tuple(sorted(p.axes)) != (1, 2):
             raise FlowError(f"{what}: only MEAN over the spatial axes (1, 2) of a 4-D tensor is supported")
@@ -338,9 +357,6 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
 def layers_text(pl: Plan) -> str:
     lines = ["# pyflow layer engine descriptors: one 'layer' line per op, key=value (see hls/tb/tb_main.cpp)",
              f"arena arena_words={pl.arena_words} image_words={pl.image_words} axi_bits={pl.config.axi_bits}"]
-    t = pl.graph.inputs[0]
-    h, w, c = hwc(pl.graph.tensor(t).shape)
-    lines.append(f"input tensor={t} addr={pl.tensor_addr[t]} h={h} w={w} c={c}")
     for L in pl.layers:
         kv = [f"name={L.name}", f"where={L.where}"] + [f"{k}={v}" for k, v in L.fields.items()] + \
              [f"{k}={v}" for k, v in L.meta.items()]
@@ -363,10 +379,10 @@ def generate(graph: Graph, out_dir: Path, config: EngineConfig, flavor: str) -> 
     """Write config header, memory map, descriptors and parameter image into out_dir (deterministic)."""
     pl = plan(graph, config, flavor)
     out_dir = Path(out_dir)
-    write_atomic(out_dir / "include" / "engine_config.h", render_config_header(pl.config))
-    write_atomic(out_dir / "memory_map.h", memory_map_header(pl))
-    write_atomic(out_dir / "layers.txt", layers_text(pl))
-    write_atomic(out_dir / "ddr_image.bin", pl.image)
+    write_text(out_dir / "include" / "engine_config.h", render_config_header(pl.config))
+    write_text(out_dir / "memory_map.h", memory_map_header(pl))
+    write_text(out_dir / "layers.txt", layers_text(pl))
+    write_bytes(out_dir / "ddr_image.bin", pl.image)
     return pl
 
 
@@ -377,9 +393,9 @@ def write_vectors(pl: Plan, values: dict[int, np.ndarray], image_index: int, out
     for t in [pl.graph.inputs[0]] + [op.output for op in pl.graph.ops]:
         data = np.ascontiguousarray(values[t][image_index]).tobytes()
         name = f"tensor_{t}.bin"
-        write_atomic(vdir / name, data)
+        write_bytes(vdir / name, data)
         manifest["tensors"].append({"tensor": t, "file": name, "shape": list(pl.graph.tensor(t).shape),
                                     "dtype": pl.graph.tensor(t).dtype, "bytes": len(data),
                                     "sha256": hashlib.sha256(data).hexdigest()})
-    write_atomic(vdir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    write_text(vdir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
     return vdir

@@ -1,11 +1,12 @@
 """C simulation of the layer engine: generate -> compile (cached) -> run the testbench per image -> results.
 
-    result = run_csim("models/efficientnet-lite0-int8.tflite", "build/efficientnet-lite0-int8", x_uint8)
+    x = load_inputs(["golden/inputs/chelsea.png"], graph.input)[0].data   # pyflow.inputs: int8 for this model
+    result = run_csim("models/efficientnet-lite0-int8.tflite", "build/efficientnet-lite0-int8", x)
     result.passed, result.layers[i].result, result.compile_seconds, result.run_seconds
 
 Everything goes under <build_dir>/hls. The testbench binary is cached under <build_dir>/hls/csim/, named by a
-hash of every kernel/testbench source, the generated config header, the flavor, the flags and the include dir;
-it is rebuilt only when one of those changes.
+hash of every kernel/testbench source, the generated config header, the ap_types headers, the compiler version,
+the flavor and the flags; it is rebuilt only when one of those changes.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,12 +98,28 @@ def _sources() -> list[Path]:
         [HLS_DIR / "tb" / "tb_main.cpp"]
 
 
+def _ap_headers(include: Path) -> list[Path]:
+    """The ap_types headers a compile can read (ap_int.h, ap_fixed.h, hls_*.h and their etc/ helpers)."""
+    found = [p for p in include.glob("ap_*.h")] + [p for p in include.glob("hls_*.h")]
+    etc = include / "etc"
+    if etc.is_dir():
+        found += [p for p in etc.glob("*.h")]
+    return sorted(p for p in found if p.is_file())
+
+
+def _compiler_version(cxx: str) -> bytes:
+    proc = subprocess.run([cxx, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return proc.stdout
+
+
 def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] = print,
                       cache_dir: Path | None = None) -> tuple[Path, bool, float]:
     """Compile engine + testbench with g++ unless a binary for exactly these inputs exists.
 
-    The binary depends only on the sources, the config header, flavor and flags (descriptors, parameter image
-    and vectors are read at run time), so one ``cache_dir`` can serve many models.
+    The binary depends only on the sources, the config header, the ap_types headers (content), the compiler
+    (``$CXX --version``), flavor and flags (descriptors, parameter image and vectors are read at run time), so one
+    ``cache_dir`` can serve many models. Object files get unique temporary names (concurrent compiles of the same
+    key do not collide) and are always removed.
     """
     cxx = shutil.which(os.environ.get("CXX", "g++"))
     if cxx is None:
@@ -112,6 +130,9 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
     digest = hashlib.sha256()
     for path in _sources() + [config_header]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in _ap_headers(include):
+        digest.update(str(path.relative_to(include)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(_compiler_version(cxx) + b"\0")
     digest.update(" ".join([cxx, str(include), *CXX_FLAGS, *defines]).encode())
     csim_dir = Path(cache_dir) if cache_dir is not None else hls_build / "csim"
     binary = csim_dir / f"tb_{flavor}_{digest.hexdigest()[:16]}"
@@ -120,35 +141,49 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
     csim_dir.mkdir(parents=True, exist_ok=True)
     includes = ["-I", str(HLS_DIR / "src"), "-I", str(hls_build / "include"), "-I", str(include)]
     start = time.perf_counter()
-    # Two translation units compiled in parallel, then linked.
-    objects, procs = [], []
-    for src in (HLS_DIR / "src" / "engine.cpp", HLS_DIR / "tb" / "tb_main.cpp"):
-        obj = csim_dir / f"{binary.name}.{src.stem}.o"
-        objects.append(obj)
-        procs.append((src, subprocess.Popen([cxx, *CXX_FLAGS, *defines, *includes, "-c", str(src), "-o", str(obj)],
-                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
-    errors = []
-    for src, proc in procs:
-        out, _ = proc.communicate()
-        if proc.returncode:
-            errors.append(f"{src.name}:\n{out}")
-    if errors:
-        raise FlowError("csim compile failed:\n" + "\n".join(errors))
-    tmp = csim_dir / f".{binary.name}.tmp{os.getpid()}"
-    link = subprocess.run([cxx, *map(str, objects), "-o", str(tmp)], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    if link.returncode:
-        raise FlowError("csim link failed:\n" + link.stdout)
-    os.replace(tmp, binary)
-    for obj in objects:
-        obj.unlink(missing_ok=True)
+    temporaries: list[Path] = []
+
+    def temporary(suffix: str) -> Path:
+        fd, name = tempfile.mkstemp(prefix=f".{binary.name}.", suffix=suffix, dir=csim_dir)
+        os.close(fd)
+        temporaries.append(Path(name))
+        return Path(name)
+
+    try:
+        # Two translation units compiled in parallel, then linked.
+        objects, procs = [], []
+        for src in (HLS_DIR / "src" / "engine.cpp", HLS_DIR / "tb" / "tb_main.cpp"):
+            obj = temporary(f".{src.stem}.o")
+            objects.append(obj)
+            procs.append((src, subprocess.Popen([cxx, *CXX_FLAGS, *defines, *includes, "-c", str(src), "-o",
+                                                 str(obj)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                                text=True)))
+        errors = []
+        for src, proc in procs:
+            out, _ = proc.communicate()
+            if proc.returncode:
+                errors.append(f"{src.name}:\n{out}")
+        if errors:
+            raise FlowError("csim compile failed:\n" + "\n".join(errors))
+        tmp = temporary(".bin")
+        link = subprocess.run([cxx, *map(str, objects), "-o", str(tmp)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        if link.returncode:
+            raise FlowError("csim link failed:\n" + link.stdout)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, binary)
+    finally:
+        for path in temporaries:
+            path.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     log(f"csim: compiled {binary.name} in {seconds:.1f} s (headers: {include})")
     return binary, True, seconds
 
 
 def as_model_batch(graph, inputs) -> np.ndarray:
-    """uint8 photos (pixel-128 for an int8 model) or arrays already in the model's dtype -> (N, ...) batch."""
+    """Arrays already in the model's input dtype (one image or a batch, or a list of images) -> (N, ...) batch.
+
+    There is no preprocessing here: build inputs with pyflow.inputs (load_inputs / quantize_photo)."""
     if isinstance(inputs, (list, tuple)):
         inputs = np.stack([np.asarray(a) for a in inputs])
     x = np.asarray(inputs)
@@ -158,17 +193,20 @@ def as_model_batch(graph, inputs) -> np.ndarray:
     if tuple(x.shape[1:]) != want:
         raise FlowError(f"input has shape {x.shape}; model '{graph.name}' expects (N, {', '.join(map(str, want))})")
     dtype = graph.input.dtype
-    if x.dtype == np.uint8 and dtype == "int8":
-        x = (x.astype(np.int16) - 128).astype(np.int8)
     if x.dtype != np.dtype(dtype):
-        raise FlowError(f"input dtype {x.dtype} does not match the model input {dtype}")
+        raise FlowError(f"input dtype {x.dtype} does not match the model input {dtype}; quantize photos first "
+                        "(pyflow.inputs.load_inputs / quantize_photo)")
     return x
 
 
 def run_testbench(binary: Path, hls_build: Path, vec_dir: Path, layers: str | None = None,
                   dump_dir: Path | None = None) -> ImageResult:
-    """Run the compiled testbench on one vector directory (per-layer JSON lines land in vec_dir)."""
+    """Run the compiled testbench on one vector directory (per-layer JSON lines land in vec_dir).
+
+    The report of a previous run is removed first; rows are read back only when the testbench printed its
+    ``TB RESULT`` line (a crash or an early failure gives no rows)."""
     report = vec_dir / "csim_layers.jsonl"
+    report.unlink(missing_ok=True)
     cmd = [str(binary), str(hls_build), "--vectors", str(vec_dir), "--report", str(report)]
     if layers:
         cmd += ["--layers", layers]
@@ -178,13 +216,14 @@ def run_testbench(binary: Path, hls_build: Path, vec_dir: Path, layers: str | No
     start = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seconds = time.perf_counter() - start
+    lines = proc.stdout.strip().splitlines()
+    finished = any(line.startswith(RESULT_MARKER) for line in lines)
     rows = []
-    if report.is_file():
+    if finished and report.is_file():
         for line in report.read_text().splitlines():
             r = json.loads(line)
             rows.append(LayerResult(r["layer"], r["op"], r["where"], r["bytes"], r["mismatches"], r["result"],
                                     r["iterations"]))
-    lines = proc.stdout.strip().splitlines()
     passed = proc.returncode == 0 and bool(lines) and lines[-1] == f"{RESULT_MARKER} PASS"
     return ImageResult(int(vec_dir.name) if vec_dir.name.isdigit() else 0, passed, proc.returncode, seconds, rows,
                        proc.stdout)
@@ -233,7 +272,7 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
              cache_dir=None, dump: bool = False) -> CsimResult:
     """Generate, compile (cached) and run the csim testbench on every image of ``inputs``.
 
-    inputs: one image or a batch (uint8 photos are mapped to int8 as pixel-128), or a list of arrays.
+    inputs: one image or a batch in the model's input dtype, or a list of arrays (pyflow.inputs builds them).
     layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
     Writes under <build_dir>/hls; the compiled testbench is cached in ``cache_dir`` (default <build_dir>/hls/csim).
     dump: also write every layer's engine/host output to <build_dir>/hls/vectors/<k>/csim_out/.
