@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from pyflow.ir import Graph
-from pyflow.oracle import time_runtime
+from pyflow.oracle import RUNTIME_NAMES, time_runtime
 from pyflow.reference.runner import run
 
 
@@ -31,15 +31,14 @@ def benchmark(graph: Graph, model_path, images: np.ndarray, repeats: int = 3, ru
     for batch in (1, 8):
         log(f"timing the numpy reference at batch {batch}")
         rows.append((f"numpy reference, batch {batch}", time_reference(graph, images[:batch], "litert", repeats)))
-    names = {"litert": "LiteRT BUILTIN_REF", "xnnpack": "LiteRT default (XNNPACK, 2 threads)", "tflm": "TFLM"}
     for runtime in runtimes:
-        log(f"timing {names[runtime]}")
-        rows.append((names[runtime], time_runtime(model_path, images[:8], runtime, repeats)))
+        log(f"timing {RUNTIME_NAMES[runtime]}")
+        rows.append((RUNTIME_NAMES[runtime], time_runtime(model_path, images[:8], runtime, repeats)))
     return rows
 
 
 def format_benchmark(rows: list[tuple[str, float]]) -> str:
-    reference = dict(rows).get("LiteRT BUILTIN_REF")
+    reference = dict(rows).get(RUNTIME_NAMES["litert"])
     lines = [f"{'runtime':40s} {'ms/image':>10s} {'images/s':>10s} {'speed vs BUILTIN_REF':>22s}"]
     for name, seconds in rows:
         ratio = f"{reference / seconds:.2f}x" if reference else "-"

@@ -116,7 +116,6 @@ class Assumptions:
 
 def loop_timing(config: EngineConfig, flavor: str) -> dict[str, LoopTiming]:
     """LOOPS with the config-dependent depths filled in."""
-    bb = config.bus_bytes
     store = 8  # MultiplyByQuantizedMultiplier + rounding shift + clamp + pack (tables partitioned: no port stall)
     t = dict(LOOPS)
     t["CONV_MAC"] = replace(t["CONV_MAC"], depth=4 + max(1, math.ceil(math.log2(config.pi))) + store)

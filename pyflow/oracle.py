@@ -24,7 +24,7 @@ from pyflow.reference import FLAVORS, check_flavor
 
 ORACLES = FLAVORS  # each reference flavor is bit-exact with the runtime of the same name
 RUNTIMES = ORACLES + ("xnnpack",)
-_RUNTIME_NAMES = {"litert": "LiteRT (BUILTIN_REF)", "tflm": "TensorFlow Lite Micro", "xnnpack": "LiteRT (XNNPACK)"}
+RUNTIME_NAMES = {"litert": "LiteRT (BUILTIN_REF)", "tflm": "TensorFlow Lite Micro", "xnnpack": "LiteRT (XNNPACK)"}
 
 
 def run_oracle(model_path: str | Path, inputs: np.ndarray, oracle: str = "litert",
@@ -42,7 +42,7 @@ def run_oracle(model_path: str | Path, inputs: np.ndarray, oracle: str = "litert
         try:
             proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise FlowError(f"{_RUNTIME_NAMES[oracle]} did not finish within {timeout:.0f} s") from None
+            raise FlowError(f"{RUNTIME_NAMES[oracle]} did not finish within {timeout:.0f} s") from None
         if proc.returncode != 0:
             raise FlowError(_crash_message(oracle, model_path, proc))
         with np.load(response) as data:
@@ -64,7 +64,7 @@ def time_runtime(model_path: str | Path, inputs: np.ndarray, runtime: str, repea
 
 
 def _crash_message(oracle: str, model_path, proc: subprocess.CompletedProcess) -> str:
-    name = _RUNTIME_NAMES[oracle]
+    name = RUNTIME_NAMES[oracle]
     if proc.returncode < 0:
         try:
             what = f"was killed by {signal.Signals(-proc.returncode).name}"

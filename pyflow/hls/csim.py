@@ -28,7 +28,7 @@ from pyflow.errors import FlowError
 from pyflow.hls.codegen import Plan, generate, write_vectors
 from pyflow.hls.config import EngineConfig
 from pyflow.hls.render import HLS_DIR
-from pyflow.reference import FLAVORS
+from pyflow.reference import check_flavor
 from pyflow.reference.runner import run as run_reference
 from pyflow.table import format_rows
 from pyflow.tflite_reader import read_model
@@ -255,8 +255,7 @@ def prepare(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
             config: EngineConfig = EngineConfig()) -> tuple[Path, list[Path], str | None]:
     """Generate everything a simulation needs under <build_dir>/hls (headers, layer table, parameter image,
     one vector directory per image); return (hls build dir, vector dirs, validated layer range)."""
-    if flavor not in FLAVORS:
-        raise FlowError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
+    check_flavor(flavor)
     graph = read_model(Path(model_path))
     layer_range = _layer_range(layers, len(graph.ops))
     x = as_model_batch(graph, inputs)

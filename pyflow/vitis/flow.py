@@ -12,16 +12,15 @@ written into scripts are absolute, so the scripts do not depend on the directory
 from __future__ import annotations
 
 import math
-import os
 import re
 import shlex
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import jinja2
 
+from pyflow import fileio
 from pyflow.errors import FlowError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -297,18 +296,9 @@ def classic_argv(script: Path, vitis_hls: str | None = "vitis_hls", vitis_run: s
 # ---------------------------------------------------------------------------------------------------- writing
 
 def atomic_write(path: Path, text: str) -> Path:
-    """Write via a temporary file in the same directory and os.replace, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``text`` atomically (pyflow.fileio) and return the path."""
+    fileio.write_text(path, text)
+    return Path(path)
 
 
 def write_tcl(run: HlsRun, stage: str, template_dir: Path = TEMPLATE_DIR) -> Path:

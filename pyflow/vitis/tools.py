@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Mapping
 
 from pyflow.errors import FlowError
+from pyflow.vitis.flow import FLOWS
 
 EXECUTABLES = ("vitis_hls", "v++", "vitis-run")
 ENV_VARS = ("XILINX_HLS", "XILINX_VITIS")
-FLOW_CHOICES = ("auto", "classic", "unified")
+FLOW_CHOICES = ("auto",) + FLOWS
 UNIFIED_MIN_VERSION = (2024, 1)
 VERSION_FLAGS = {"vitis_hls": "-version", "v++": "--version", "vitis-run": "--version"}
 SETUP_HINT = ("set up the AMD tools in this shell first:  source <Vitis install>/settings64.sh  "
