@@ -198,9 +198,16 @@ def bench(c, model=None, repeats=None, tflm=True):
 def _engine_config(c, pi=None, po=None, axi_bits=None):
     from pyflow.hls.config import EngineConfig
 
-    engine = c.config.pyflow.engine
-    return EngineConfig(pi=_number(pi or engine.pi, "pi"), po=_number(po or engine.po, "po"),
-                        axi_bits=_number(axi_bits or engine.axi_bits, "axi-bits")).validate()
+    settings = dict(c.config.pyflow.engine)
+    for key, flag in (("pi", pi), ("po", po), ("axi_bits", axi_bits)):
+        if flag is not None:
+            settings[key] = flag
+    known = set(EngineConfig.__dataclass_fields__)
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise FlowError(f"invoke.yaml pyflow.engine: unknown setting(s) {', '.join(unknown)}; "
+                        f"known: {', '.join(sorted(known))}")
+    return EngineConfig(**{key: _number(value, key.replace("_", "-")) for key, value in settings.items()}).validate()
 
 
 def _build_dir(c, graph) -> Path:
