@@ -102,10 +102,69 @@ def test_host_ops(name, tmp_path, cache_dir):
     assert on_host == HOST_CASES[name]
 
 
-@pytest.mark.parametrize("name", ["float_io"])
-def test_unsupported_models_are_flow_errors(name, tmp_path):
-    with pytest.raises(FlowError, match="float32"):
+@pytest.mark.parametrize("name, match", [("add_two_inputs", "2 inputs")])
+def test_unsupported_models_are_flow_errors(name, match, tmp_path):
+    with pytest.raises(FlowError, match=match):
         generate(read_model(MODELS / f"{name}.tflite"), tmp_path, EngineConfig(), "litert")
+
+
+def _float_inputs(graph) -> np.ndarray:
+    """float32 images for float_io: uniform in [-1.5, 1.5], exact .5 ties of the input scale, edge values."""
+    shape = tuple(graph.input.shape[1:])
+    scale = np.float32(graph.ops[0].params.output_scale)
+    rng = np.random.default_rng(11)
+    uniform = rng.uniform(-1.5, 1.5, (2,) + shape).astype(np.float32)
+    k = rng.integers(-200, 200, shape)  # beyond the int8 range too (clamped ties)
+    ties = ((k + 0.5).astype(np.float32) * scale).astype(np.float32)
+    edges = rng.choice(np.array([0.0, -0.0, 1.5, -1.5, 0.5 * scale, -0.5 * scale, 1.5 * scale, -1.5 * scale,
+                                 127.5 * scale, -128.5 * scale, 1.0e30, -1.0e30], np.float32), shape)
+    return np.concatenate([uniform, ties[None], edges[None]]).astype(np.float32)
+
+
+@pytest.mark.parametrize("flavor", ["litert", "tflm"])
+def test_float_io_quantize_dequantize_on_host(flavor, tmp_path, cache_dir):
+    """QUANTIZE float32 -> int8 and DEQUANTIZE int8 -> float32 run on the csim host, bit-exact."""
+    graph = read_model(MODELS / "float_io.tflite")
+    x = _float_inputs(graph)
+    scale = np.float32(graph.ops[0].params.output_scale)
+    quotient = x[2] / scale  # float32 division, as QUANTIZE computes it
+    assert np.count_nonzero(np.abs(quotient - np.trunc(quotient)) == 0.5) > 100  # exact ties are exercised
+    result = run_csim(MODELS / "float_io.tflite", tmp_path / "float_io", x, flavor=flavor, log=lambda *_: None,
+                      cache_dir=cache_dir, dump=True)
+    assert result.passed, "\n".join(im.stdout for im in result.images)
+    assert len(result.images) == len(x)
+    for im in result.images:
+        assert [(r.op, r.where, r.result) for r in im.layers] == [
+            ("QUANTIZE", "host", "PASS"), ("CONV_2D", "engine", "PASS"), ("DEQUANTIZE", "host", "PASS")]
+        assert [r.bytes for r in im.layers] == [9 * 7 * 5, 9 * 7 * 7, 9 * 7 * 7 * 4]  # float32: 4 bytes/element
+    # the testbench's own float32 output equals the reference's, bit for bit
+    from pyflow.reference.runner import run as run_reference
+    out = graph.ops[-1].output
+    expected = run_reference(graph, x, flavor)[out]
+    for k in range(len(x)):
+        got = np.fromfile(tmp_path / "float_io" / "hls" / "vectors" / str(k) / "csim_out" / f"tensor_{out}.bin",
+                          "<f4").reshape(expected.shape[1:])
+        assert got.tobytes() == np.ascontiguousarray(expected[k], "<f4").tobytes()
+
+
+def test_float_model_input_must_be_float32(tmp_path):
+    x = _float_inputs(read_model(MODELS / "float_io.tflite"))
+    with pytest.raises(FlowError, match="float32"):
+        run_csim(MODELS / "float_io.tflite", tmp_path, x.astype(np.float64), log=lambda *_: None)
+
+
+def test_float_tensors_are_dense_in_layers_and_arena(tmp_path):
+    graph = read_model(MODELS / "float_io.tflite")
+    pl = generate(graph, tmp_path, EngineConfig(), "litert")
+    bb = pl.config.bus_bytes
+    lines = [line.split() for line in (tmp_path / "layers.txt").read_text().splitlines() if line.startswith("layer")]
+    quant, deq = (dict(kv.split("=", 1) for kv in line[1:]) for line in (lines[0], lines[2]))
+    assert quant["name"] == "QUANTIZE" and quant["where"] == "host" and quant["in_float"] == "1"
+    assert deq["name"] == "DEQUANTIZE" and deq["where"] == "host" and deq["out_float"] == "1"
+    assert np.array(int(quant["scale_bits"]), "<u4").view("<f4") == np.float32(graph.ops[0].params.output_scale)
+    assert np.array(int(deq["scale_bits"]), "<u4").view("<f4") == np.float32(graph.ops[2].params.scale)
+    # float32 input: 9*7*5*4 bytes dense, then int8 maps with channels padded per pixel
+    assert pl.tensor_addr[graph.ops[0].output] == -(-9 * 7 * 5 * 4 // bb)
 
 
 def test_generation_is_deterministic(tmp_path):

@@ -4,12 +4,15 @@
 //
 // Reads <build_dir>/layers.txt (descriptors + tensor map) and <build_dir>/ddr_image.bin (parameter image),
 // places the input vector in the activation arena, runs layers A..B-1 (default: all) in order -- engine ops
-// through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE, SOFTMAX) in plain C++ here -- and
-// compares every layer's output byte for byte with <vectors>/tensor_<t>.bin. A layer input not produced in this
-// run (layer range not starting at 0) is loaded from its vector. Per-layer results and the engine's pipelined-loop
-// iteration counts go to stdout and, as JSON lines, to the report file (default <vectors>/csim_layers.jsonl).
+// through engine_top(), the rest (RESHAPE, PAD, CONCATENATION, QUANTIZE, DEQUANTIZE, SOFTMAX) in plain C++ here --
+// and compares every layer's output byte for byte with <vectors>/tensor_<t>.bin. float32 tensors (a float model
+// input before QUANTIZE, a DEQUANTIZE output) are dense little-endian float32 in the arena and the vectors; their
+// compare is bit for bit, too. A layer input not produced in this run (layer range not starting at 0) is loaded
+// from its vector. Per-layer results and the engine's pipelined-loop iteration counts go to stdout and, as JSON
+// lines, to the report file (default <vectors>/csim_layers.jsonl).
 // --dump DIR writes every layer's output (dense bytes) as DIR/tensor_<t>.bin.
 // Last line: "TB RESULT: PASS" or "TB RESULT: FAIL <reason>"; exit status 0 only on PASS.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,6 +42,7 @@ struct Layer {
 struct TensorRef {
     int tensor;
     int addr, h, w, c;
+    int esize;  // 1: int8/uint8, channels padded to words per pixel; 4: float32, dense from addr (no padding)
 };
 
 int failures_printed = 0;
@@ -60,7 +64,14 @@ bool set_desc_field(layer_desc_t &d, const std::string &k, int32_t v) {
     return false;
 }
 
+// Dense bytes of a tensor (float32: 4 little-endian bytes per element) <-> its arena layout.
 void unpack(const std::vector<bus_t> &arena, const TensorRef &t, std::vector<int8_t> &dense) {
+    if (t.esize != 1) {
+        dense.assign((size_t)t.h * t.w * t.c * t.esize, 0);
+        for (size_t b = 0; b < dense.size(); ++b)
+            dense[b] = lane_get(arena[(size_t)t.addr + b / BUS_BYTES], (int)(b % BUS_BYTES));
+        return;
+    }
     const int cw = words_for(t.c);
     dense.assign((size_t)t.h * t.w * t.c, 0);
     for (int p = 0; p < t.h * t.w; ++p)
@@ -70,6 +81,11 @@ void unpack(const std::vector<bus_t> &arena, const TensorRef &t, std::vector<int
 }
 
 void pack(std::vector<bus_t> &arena, const TensorRef &t, const std::vector<int8_t> &dense) {
+    if (t.esize != 1) {
+        for (size_t b = 0; b < dense.size(); ++b)
+            lane_set(arena[(size_t)t.addr + b / BUS_BYTES], (int)(b % BUS_BYTES), dense[b]);
+        return;
+    }
     const int cw = words_for(t.c);
     for (int p = 0; p < t.h * t.w; ++p)
         for (int wd = 0; wd < cw; ++wd) {
@@ -126,6 +142,52 @@ void host_quantize(const Layer &L, const std::vector<int8_t> &in, std::vector<in
         const int32_t x = in_unsigned ? (int32_t)(uint8_t)in[i] : (int32_t)in[i];
         const int32_t r = multiply_by_quantized_multiplier(x + L.d.in_offset, L.d.out_mult, L.d.out_shift);
         out[i] = (int8_t)(uint8_t)clamp_i32((int64_t)r + L.d.out_offset, L.d.act_min, L.d.act_max);
+    }
+}
+
+float float_from_bits(long long bits) {
+    const uint32_t u = (uint32_t)bits;
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+float load_f32(const std::vector<int8_t> &bytes, size_t i) {  // little-endian float32 element i
+    uint32_t u = 0;
+    for (int k = 3; k >= 0; --k) u = (u << 8) | (uint8_t)bytes[4 * i + k];
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+void store_f32(std::vector<int8_t> &bytes, size_t i, float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    for (int k = 0; k < 4; ++k) bytes[4 * i + k] = (int8_t)(uint8_t)(u >> (8 * k));
+}
+
+// QUANTIZE float32 -> int8/uint8 (pyflow/reference/quantize.py, TFLite AffineQuantize):
+// clamp(round_half_away(float32(x) / float32(scale)) + zero_point); the quotient is a float32 division.
+void host_quantize_float(const Layer &L, const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    const float scale = float_from_bits(L.get("scale_bits"));
+    out.resize(in.size() / 4);
+    for (size_t i = 0; i < out.size(); ++i) {
+        const volatile float q = load_f32(in, i) / scale;  // volatile: a float32 result, never a wider one
+        double r = std::round((double)q) + L.d.out_offset;  // exact: |round(q)| is an integer, plus a small int
+        if (!(r >= L.d.act_min)) r = L.d.act_min;  // NaN -> act_min (unspecified in TFLite)
+        if (r > L.d.act_max) r = L.d.act_max;
+        out[i] = (int8_t)(uint8_t)(int32_t)r;
+    }
+}
+
+// DEQUANTIZE int8/uint8 -> float32: float32(double(scale) * (x - zero_point)) (pyflow/reference/quantize.py).
+void host_dequantize(const Layer &L, const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    const bool in_unsigned = L.get("in_unsigned") == 1;
+    const double scale = (double)float_from_bits(L.get("scale_bits"));
+    out.assign(in.size() * 4, 0);
+    for (size_t i = 0; i < in.size(); ++i) {
+        const int32_t x = in_unsigned ? (int32_t)(uint8_t)in[i] : (int32_t)in[i];
+        store_f32(out, i, (float)(scale * (double)(x + L.d.in_offset)));
     }
 }
 
@@ -359,7 +421,7 @@ int main(int argc, char **argv) {
     std::vector<bus_t> arena(arena_alloc, bus_t(0));
     std::map<int, bool> produced;
 
-    auto tensor_bytes = [](const TensorRef &t) { return (size_t)t.h * t.w * t.c; };
+    auto tensor_bytes = [](const TensorRef &t) { return (size_t)t.h * t.w * t.c * t.esize; };
     auto vec_path = [&](int tensor) { return vec_dir + "/tensor_" + std::to_string(tensor) + ".bin"; };
     std::string fail_reason;
 
@@ -389,11 +451,12 @@ int main(int argc, char **argv) {
     for (int li = first; li < last; ++li) {
         Layer &L = layers[li];
         const layer_desc_t &d = L.d;
-        const TensorRef in1 = {(int)L.get("in_tensor"), d.in_addr, d.in_h, d.in_w, d.in_c};
-        const TensorRef out = {(int)L.get("out_tensor"), d.out_addr, d.out_h, d.out_w, d.out_c};
+        const bool in_float = L.get("in_float") == 1, out_float = L.get("out_float") == 1;
+        const TensorRef in1 = {(int)L.get("in_tensor"), d.in_addr, d.in_h, d.in_w, d.in_c, in_float ? 4 : 1};
+        const TensorRef out = {(int)L.get("out_tensor"), d.out_addr, d.out_h, d.out_w, d.out_c, out_float ? 4 : 1};
         bool ok = ensure(in1);
         TensorRef in2 = {(int)L.get("in2_tensor"), d.in2_addr, (int)L.get("in2_h"), (int)L.get("in2_w"),
-                         (int)L.get("in2_c")};
+                         (int)L.get("in2_c"), 1};
         if (in2.tensor >= 0) ok = ensure(in2) && ok;
         if (!ok) {
             std::printf("%-5d %-18s %-6s %10s %10s  %s\n", L.index, L.name.c_str(), L.on_engine ? "engine" : "host",
@@ -403,6 +466,10 @@ int main(int argc, char **argv) {
             continue;
         }
         for (int k = 0; k < CNT_COUNT; ++k) g_engine_counters[k] = 0;
+        if (L.on_engine && (in_float || out_float)) {
+            std::printf("TB RESULT: FAIL layer %d: float32 tensor on the engine\n", L.index);
+            return 1;
+        }
         if (L.on_engine) {
             engine_top(d, arena.data(), arena.data(), arena.data(), image.data());
         } else {
@@ -412,6 +479,8 @@ int main(int argc, char **argv) {
             if (d.op == OP_RESHAPE) host_reshape(a, r);
             else if (d.op == OP_PAD) host_pad(L, a, r);
             else if (d.op == OP_CONCAT) host_concat(L, a, b, r);
+            else if (d.op == OP_QUANTIZE && in_float) host_quantize_float(L, a, r);
+            else if (d.op == OP_QUANTIZE && out_float) host_dequantize(L, a, r);  // DEQUANTIZE
             else if (d.op == OP_QUANTIZE) host_quantize(L, a, r);
             else if (d.op == OP_SOFTMAX) host_softmax(L, a, r);
             else {
@@ -437,13 +506,20 @@ int main(int argc, char **argv) {
             std::printf("ERROR: %s\n", err.c_str());
             if (fail_reason.empty()) fail_reason = err;
         } else {
-            for (size_t i = 0; i < got.size(); ++i) {
-                if (got[i] == expected[i]) continue;
+            // element by element (float32: all 4 bytes, i.e. bit for bit); mismatches count elements
+            const size_t es = (size_t)out.esize;
+            for (size_t i = 0; i < got.size() / es; ++i) {
+                if (std::memcmp(&got[i * es], &expected[i * es], es) == 0) continue;
                 if (++mismatches <= 5 && failures_printed < 20) {
                     ++failures_printed;
                     const size_t c = i % out.c, p = i / out.c;
-                    std::printf("MISMATCH layer %d %s at NHWC (0,%zu,%zu,%zu): expected %d got %d\n", L.index,
-                                L.name.c_str(), p / out.w, p % out.w, c, (int)expected[i], (int)got[i]);
+                    if (es == 4)
+                        std::printf("MISMATCH layer %d %s at NHWC (0,%zu,%zu,%zu): expected %.9g got %.9g\n",
+                                    L.index, L.name.c_str(), p / out.w, p % out.w, c, (double)load_f32(expected, i),
+                                    (double)load_f32(got, i));
+                    else
+                        std::printf("MISMATCH layer %d %s at NHWC (0,%zu,%zu,%zu): expected %d got %d\n", L.index,
+                                    L.name.c_str(), p / out.w, p % out.w, c, (int)expected[i], (int)got[i]);
                 }
             }
             if (mismatches) result = "FAIL";

@@ -9,6 +9,8 @@
 
 Layouts (bus word = config.bus_bytes int8 lanes, little-endian):
 - activations: NHWC, channels padded to whole words (every pixel starts on a word boundary), zero pad lanes;
+- float32 tensors (a float model input before QUANTIZE, a DEQUANTIZE output; host ops only): dense NHWC
+  little-endian float32, 4 bytes per element, no channel padding, from a word boundary;
 - CONV_2D / FC weights: one row per output channel: (KH, KW, C) flattened densely (no per-tap padding), padded
   once to a multiple of max(PI, bus bytes) (= k_len, the im2col window of conv.h); rows padded to a multiple of PO;
 - DEPTHWISE weights: per channel tile (one word of input channels) and depth-multiplier pass m, MAX_K x MAX_K
@@ -35,6 +37,10 @@ from pyflow.ir import Graph, Op
 ENGINE_OPS = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "ADD": 3, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 5, "MEAN": 6,
               "FULLY_CONNECTED": 7}
 HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103, "SOFTMAX": 104}
+# DEQUANTIZE has no opcode of its own: it runs as OP_QUANTIZE, the host's dtype conversion (int -> int, float -> int,
+# int -> float), the direction given by the layer's in_float / out_float metadata.
+HOST_ALIASES = {"DEQUANTIZE": "QUANTIZE"}
+FLOAT_BYTES = 4  # float32 tensors in the arena and in the vectors
 
 # layer_desc_t fields (hls/src/engine_types.h); everything else in a layer record is testbench metadata.
 DESC_FIELDS = ("op", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
@@ -116,6 +122,22 @@ def _per_channel(values: np.ndarray, channels: int) -> np.ndarray:
     return np.broadcast_to(values, (channels,)) if values.size == 1 else values
 
 
+def tensor_words(tensor, bus_bytes: int) -> int:
+    """Arena words of one tensor: int8/uint8 NHWC with channels padded per pixel, float32 dense."""
+    h, w, c = hwc(tensor.shape)
+    if tensor.dtype == "float32":
+        return -(-h * w * c * FLOAT_BYTES // bus_bytes)
+    return h * w * (-(-c // bus_bytes))
+
+
+def _float32_bits(value: float, what: str) -> int:
+    """The IEEE bits of a scale that is a float32 value (as stored in the file), for layers.txt."""
+    f32 = np.float32(value)
+    if not np.isfinite(f32) or float(f32) != float(value) or f32 <= 0:
+        raise FlowError(f"{what}: scale {value!r} is not a positive finite float32")
+    return int(np.array(f32, "<f4").view("<u4"))
+
+
 def _check_int8(graph: Graph, op: Op):
     for t in list(op.inputs) + list(op.outputs):
         if graph.tensor(t).dtype != "int8":
@@ -171,13 +193,13 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
     arena = 0
     for t in [graph.inputs[0]] + [op.output for op in graph.ops]:
         tensor = graph.tensor(t)
-        if tensor.dtype not in ("int8", "uint8"):
-            raise FlowError(f"tensor {t} '{tensor.name}' is {tensor.dtype}; only int8/uint8 tensors run in csim")
-        h, w, c = hwc(tensor.shape)
+        if tensor.dtype not in ("int8", "uint8", "float32"):
+            raise FlowError(f"tensor {t} '{tensor.name}' is {tensor.dtype}; only int8/uint8 tensors (and float32 "
+                            "at a QUANTIZE input / DEQUANTIZE output) run in csim")
         if tensor.shape[0] != 1:
             raise FlowError(f"tensor {t} has batch {tensor.shape[0]}; the engine runs batch 1")
         tensor_addr[t] = arena
-        arena += h * w * (-(-c // bb))
+        arena += tensor_words(tensor, bb)
     if arena * bb > cfg.fm_depth_bytes:
         raise FlowError(f"activation arena needs {arena * bb} bytes > fm_depth_bytes={cfg.fm_depth_bytes}")
 
@@ -215,9 +237,15 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         # MAX_WIDTH bounds the engine's loop trip counts (LOOP_TRIPCOUNT max): every map side must fit it
         if max(ih, iw, oh, ow) > cfg.max_width:
             raise FlowError(f"{what}: feature map {ih}x{iw} -> {oh}x{ow} has a side > max_width={cfg.max_width}")
-    elif kind in HOST_OPS:
-        f["op"] = HOST_OPS[kind]
+    elif kind in HOST_OPS or kind in HOST_ALIASES:
+        f["op"] = HOST_OPS[HOST_ALIASES.get(kind, kind)]
         where = "host"
+        float_ok = {"QUANTIZE": op.inputs[:1], "DEQUANTIZE": (op.output,)}.get(kind, ())
+        for t in list(op.inputs) + list(op.outputs):
+            dtype = graph.tensor(t).dtype
+            if dtype not in ("int8", "uint8") and not (dtype == "float32" and t in float_ok):
+                raise FlowError(f"op {op.index} {kind}: tensor {t} is {dtype}; the csim host runs it on "
+                                "int8/uint8 only (float32 only into QUANTIZE / out of DEQUANTIZE)")
     else:
         raise FlowError(f"{what}: not supported by the engine or the csim host")
 
@@ -335,13 +363,27 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         h2, w2, c2 = hwc(x2.shape)
         meta.update(in2_h=h2, in2_w=w2, in2_c=c2)
         f.update(in2_addr=addr[op.inputs[1]], act_min=p.act_min, act_max=p.act_max)
+    elif kind == "QUANTIZE" and p.requant is None:
+        # float32 -> int: clamp(round_half_away(float32(x) / float32(scale)) + zero_point), pyflow.reference.quantize
+        if p.input_dtype != "float32" or p.output_dtype not in ("int8", "uint8"):
+            raise FlowError(f"{what}: only float32 -> int8/uint8 quantization runs in the csim host")
+        lo, hi = quant.DTYPE_RANGE[p.output_dtype]
+        f.update(out_offset=p.output_offset, act_min=lo, act_max=hi)
+        meta.update(in_float=1, scale_bits=_float32_bits(p.output_scale, what))
     elif kind == "QUANTIZE":
-        if p.requant is None or p.input_dtype not in ("int8", "uint8") or p.output_dtype not in ("int8", "uint8"):
+        if p.input_dtype not in ("int8", "uint8") or p.output_dtype not in ("int8", "uint8"):
             raise FlowError(f"{what}: only int8/uint8 requantization runs in the csim host")
         lo, hi = quant.DTYPE_RANGE[p.output_dtype]
         f.update(in_offset=p.input_offset, out_offset=p.output_offset, out_mult=int(p.requant.multiplier[0]),
                  out_shift=int(p.requant.shift[0]), act_min=lo, act_max=hi)
         meta["in_unsigned"] = 1 if p.input_dtype == "uint8" else 0
+    elif kind == "DEQUANTIZE":
+        # int -> float32: float32(double(scale) * (x - zero_point)), pyflow.reference.quantize.dequantize
+        if x.dtype not in ("int8", "uint8") or y.dtype != "float32":
+            raise FlowError(f"{what}: only int8/uint8 -> float32 dequantization runs in the csim host")
+        f.update(in_offset=-int(p.zero_point))
+        meta.update(in_unsigned=1 if x.dtype == "uint8" else 0, out_float=1,
+                    scale_bits=_float32_bits(p.scale, what))
     elif kind == "SOFTMAX":
         if x.dtype != "int8" or y.dtype != "int8" or p.output_offset != -128:
             raise FlowError(f"{what}: only int8 softmax with output zero point -128 is supported")
@@ -367,8 +409,10 @@ def layers_text(pl: Plan) -> str:
 def memory_map_header(pl: Plan) -> str:
     tensors = []
     for t, a in pl.tensor_addr.items():
-        h, w, c = hwc(pl.graph.tensor(t).shape)
-        tensors.append({"index": t, "addr": a, "h": h, "w": w, "c": c, "name": pl.graph.tensor(t).name})
+        tensor = pl.graph.tensor(t)
+        h, w, c = hwc(tensor.shape)
+        name = tensor.name + (" [float32, dense, no channel padding]" if tensor.dtype == "float32" else "")
+        tensors.append({"index": t, "addr": a, "h": h, "w": w, "c": c, "name": name})
     layers = [{"index": L.index, "name": L.name, "where": L.where, "fields": list(L.fields.items())}
               for L in pl.layers]
     return render("memory_map.h.j2", model=pl.graph.name, sha256=pl.graph.source_sha256 or "-", flavor=pl.flavor,
@@ -387,11 +431,15 @@ def generate(graph: Graph, out_dir: Path, config: EngineConfig, flavor: str) -> 
 
 
 def write_vectors(pl: Plan, values: dict[int, np.ndarray], image_index: int, out_dir: Path) -> Path:
-    """Dense NHWC bytes of the input and of every op output for one batch element, plus a JSON manifest."""
+    """Dense NHWC bytes of the input and of every op output for one batch element, plus a JSON manifest
+    (int8/uint8: one byte per element; float32: 4 little-endian bytes per element)."""
     vdir = Path(out_dir) / "vectors" / str(image_index)
     manifest = {"model": pl.graph.name, "flavor": pl.flavor, "image": image_index, "tensors": []}
     for t in [pl.graph.inputs[0]] + [op.output for op in pl.graph.ops]:
-        data = np.ascontiguousarray(values[t][image_index]).tobytes()
+        array = np.asarray(values[t][image_index])
+        if array.dtype != np.dtype(pl.graph.tensor(t).dtype):
+            raise FlowError(f"tensor {t}: reference value is {array.dtype}, the model says {pl.graph.tensor(t).dtype}")
+        data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
         name = f"tensor_{t}.bin"
         write_bytes(vdir / name, data)
         manifest["tensors"].append({"tensor": t, "file": name, "shape": list(pl.graph.tensor(t).shape),

@@ -182,6 +182,8 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
 
 def as_model_batch(graph, inputs) -> np.ndarray:
     """Arrays already in the model's input dtype (one image or a batch, or a list of images) -> (N, ...) batch.
+    int8/uint8 models take int8/uint8 arrays; a float32 model input (QUANTIZE at the input, run on the csim host)
+    takes float32 arrays.
 
     There is no preprocessing here: build inputs with pyflow.inputs (load_inputs / quantize_photo)."""
     if isinstance(inputs, (list, tuple)):
@@ -194,8 +196,9 @@ def as_model_batch(graph, inputs) -> np.ndarray:
         raise FlowError(f"input has shape {x.shape}; model '{graph.name}' expects (N, {', '.join(map(str, want))})")
     dtype = graph.input.dtype
     if x.dtype != np.dtype(dtype):
-        raise FlowError(f"input dtype {x.dtype} does not match the model input {dtype}; quantize photos first "
-                        "(pyflow.inputs.load_inputs / quantize_photo)")
+        hint = ("a float model takes float32 values (cast them: x.astype(np.float32))" if dtype == "float32" else
+                "quantize photos first (pyflow.inputs.load_inputs / quantize_photo)")
+        raise FlowError(f"input dtype {x.dtype} does not match the model input {dtype}; {hint}")
     return x
 
 
