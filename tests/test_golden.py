@@ -73,7 +73,8 @@ def test_write_golden_layout_and_formats(tmp_path, effnet, golden_inputs):
     assert hex_lines(np.array([-1, 0, 127, -128], np.int8)) == b"ff\n00\n7f\n80\n"
 
 
-def test_interrupted_run_leaves_no_manifest(tmp_path, effnet, golden_inputs, monkeypatch):
+def _interrupt_after(monkeypatch, writes: int) -> None:
+    """Make the golden writer stop with KeyboardInterrupt on its ``writes``-th file, like a Ctrl-C."""
     import pyflow.golden as golden
 
     calls = {"n": 0}
@@ -81,11 +82,15 @@ def test_interrupted_run_leaves_no_manifest(tmp_path, effnet, golden_inputs, mon
 
     def failing(path, data):
         calls["n"] += 1
-        if calls["n"] == 40:
+        if calls["n"] == writes:
             raise KeyboardInterrupt
         real(path, data)
 
     monkeypatch.setattr(golden.fileio, "write_bytes", failing)
+
+
+def test_interrupted_run_leaves_no_manifest(tmp_path, effnet, golden_inputs, monkeypatch):
+    _interrupt_after(monkeypatch, 40)
     with pytest.raises(KeyboardInterrupt):
         write_golden(effnet, EFFNET, golden_inputs[:1], tmp_path, "litert", log=lambda s: None)
     assert not (tmp_path / "manifest.json").exists()
@@ -116,20 +121,9 @@ def test_compare_dirs_finds_flipped_bit_and_missing_file(tmp_path, effnet, golde
 
 def test_rerun_into_an_existing_directory_removes_the_old_manifest_first(tmp_path, effnet, golden_inputs,
                                                                         monkeypatch):
-    import pyflow.golden as golden
-
     write_golden(effnet, EFFNET, golden_inputs[:1], tmp_path, "litert", log=lambda s: None)
     assert (tmp_path / "manifest.json").exists()
-    calls = {"n": 0}
-    real = fileio.write_bytes
-
-    def failing(path, data):
-        calls["n"] += 1
-        if calls["n"] == 10:
-            raise KeyboardInterrupt
-        real(path, data)
-
-    monkeypatch.setattr(golden.fileio, "write_bytes", failing)
+    _interrupt_after(monkeypatch, 10)
     with pytest.raises(KeyboardInterrupt):
         write_golden(effnet, EFFNET, golden_inputs[:1], tmp_path, "tflm", log=lambda s: None)
     assert not (tmp_path / "manifest.json").exists()
