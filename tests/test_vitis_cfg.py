@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from vitis_project import fake_engine_run
 from pyflow.errors import FlowError
-from pyflow.vitis.flow import CFG_NAME, ExportVlnv, engine_run, layout, render_cfg, unified_argv, write_cfg
+from pyflow.vitis.flow import CFG_NAME, layout, render_cfg, unified_argv, write_cfg
 
 
 def parse_cfg(text: str) -> dict[str, dict[str, list[str]]]:
@@ -30,14 +31,8 @@ def parse_cfg(text: str) -> dict[str, dict[str, list[str]]]:
 
 
 def make_run(tmp_path: Path, **changes):
-    for sub in ("hls/src", "hls/tb", "build/m/hls/include"):
-        (tmp_path / sub).mkdir(parents=True)
-    (tmp_path / "hls/src/engine.cpp").write_text("")
-    (tmp_path / "hls/src/requant.cpp").write_text("")
-    (tmp_path / "hls/tb/tb_main.cpp").write_text("")
-    run = engine_run(tmp_path / "build/m", part="xck26-sfvc784-2LV-c", clock_mhz=250.0, repo_root=tmp_path,
-                     defines=["FLAVOR_KV260"], tb_argv="--layers 0:3",
-                     vlnv=ExportVlnv("user.org", "hls", "2.1", "engine_top"))
+    run = fake_engine_run(tmp_path, part="xck26-sfvc784-2LV-c", clock_mhz=250.0, version="2.1",
+                          defines=["FLAVOR_KV260"])
     return replace(run, **changes)
 
 

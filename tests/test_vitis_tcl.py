@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from vitis_project import fake_engine_run
 from pyflow.errors import FlowError
-from pyflow.vitis.flow import (STAGES, ExportVlnv, HlsRun, engine_run, make_cflags, render_tcl, validate,
+from pyflow.vitis.flow import (STAGES, ExportVlnv, HlsRun, make_cflags, render_tcl, validate,
                                write_tcl)
 
 # Every Vitis HLS command a generated script may call is a stub that records "name<TAB>arg<TAB>..." in $REC_FILE;
@@ -42,15 +43,8 @@ needs_tclsh = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh is
 
 
 def make_project(tmp_path: Path, **changes) -> HlsRun:
-    (tmp_path / "hls/src").mkdir(parents=True)
-    (tmp_path / "hls/tb").mkdir(parents=True)
-    (tmp_path / "build/m/hls/include").mkdir(parents=True)
-    (tmp_path / "hls/src/engine.cpp").write_text("void engine_top() {}\n")
-    (tmp_path / "hls/src/requant.cpp").write_text("int requant() { return 0; }\n")
-    (tmp_path / "hls/tb/tb_main.cpp").write_text("int main() { return 0; }\n")
-    run = engine_run(tmp_path / "build/m", part="xczu7ev-ffvc1156-2-e", clock_mhz=200.0, repo_root=tmp_path,
-                     defines=["FLAVOR_ZCU104"], tb_argv="--layers 0:3",
-                     vlnv=ExportVlnv("user.org", "hls", "1.2", "engine_top"))
+    run = fake_engine_run(tmp_path, part="xczu7ev-ffvc1156-2-e", clock_mhz=200.0, version="1.2",
+                          defines=["FLAVOR_ZCU104"])
     return replace(run, **changes)
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from vitis_project import SOURCES, fake_engine_run
 from pyflow.errors import FlowError
 from pyflow.vitis import runner
-from pyflow.vitis.flow import ExportVlnv, engine_run, layout
+from pyflow.vitis.flow import engine_run, layout
 from pyflow.vitis.tools import discover_tools, find_tool, parse_version
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vitis"
@@ -40,13 +41,9 @@ def install_fake(directory: Path, *names: str) -> Path:
 
 
 def make_run(tmp_path: Path, **changes):
-    for sub in ("repo/hls/src", "repo/hls/tb", "repo/build/m/hls/include"):
-        (tmp_path / sub).mkdir(parents=True, exist_ok=True)
-    (tmp_path / "repo/hls/src/engine.cpp").write_text("void engine_top() {}\n")
-    (tmp_path / "repo/hls/tb/tb_main.cpp").write_text("int main() { return 0; }\n")
-    run = engine_run(tmp_path / "repo/build/m", part="xczu7ev-ffvc1156-2-e", clock_mhz=200.0,
-                     repo_root=tmp_path / "repo", tb_argv="--layers 0:3",
-                     vlnv=ExportVlnv("user.org", "hls", "1.0", "engine_top"))
+    sources = {k: v for k, v in SOURCES.items() if "requant" not in k}
+    run = fake_engine_run(tmp_path / "repo", part="xczu7ev-ffvc1156-2-e", clock_mhz=200.0, version="1.0",
+                          sources=sources)
     return replace(run, **changes)
 
 
