@@ -17,7 +17,7 @@ def vitis_stage(stage: str, model_path: Path, build_dir: Path, inputs, board: st
                 vlnv: ExportVlnv | None = None):
     """Returns the runner's StageResult (raises FlowError when the tool is missing or the stage fails)."""
     preset = get_board(board)
-    discover_tools(flow)  # fail before writing anything when Vitis is not installed
+    tools = discover_tools(flow)  # fail before writing anything when Vitis is not installed
     build_dir = Path(build_dir)
     hls_build, vec_dirs, layer_range = prepare(model_path, build_dir, inputs[:1], layers, flavor, config)
     argv = f"{hls_build.absolute()} --vectors {vec_dirs[0].absolute()}"
@@ -26,6 +26,6 @@ def vitis_stage(stage: str, model_path: Path, build_dir: Path, inputs, board: st
     defines = ("PYFLOW_FLAVOR_TFLM",) if flavor == "tflm" else ()
     run = engine_run(build_dir, part=preset.part, clock_mhz=float(preset.clock_mhz if clock_mhz is None else clock_mhz), tb_argv=argv,
                      include_dirs=[HLS_DIR / "src", (hls_build / "include").absolute()], defines=defines, vlnv=vlnv)
-    result = run_stage(run, stage, flow=flow)
+    result = run_stage(run, stage, flow=flow, tools=tools)
     save_result(result, build_dir / "reports")
     return result

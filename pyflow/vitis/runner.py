@@ -66,14 +66,15 @@ class StageResult:
 
 
 def run_stage(run: HlsRun, stage: str, *, flow: str = "auto", env: Mapping[str, str] | None = None,
-              echo: bool = True, timeout_s: float | None = None) -> StageResult:
+              echo: bool = True, timeout_s: float | None = None, tools: Tools | None = None) -> StageResult:
     """Generate the stage's script/config, run the tool, check log and reports; FlowError on any failure.
 
-    Nothing is written before the tools are found and ``run`` is valid.
+    Nothing is written before the tools are found and ``run`` is valid. ``tools``: an earlier
+    `discover_tools` result, so the executables are not looked up (and their versions asked) twice.
     """
     if stage not in STAGES:
         raise FlowError(f"unknown Vitis stage {stage!r}; valid: {', '.join(STAGES)}")
-    tools = discover_tools(flow, env)
+    tools = tools or discover_tools(flow, env)
     validate(run, stage)
     where = layout(run, tools.flow)
     if stage in ("cosim", "export"):
