@@ -1,11 +1,13 @@
-"""The descriptor layout and the opcodes exist in Python (pyflow.hls.codegen) and in C++ (engine_types.h,
-tb_main.cpp): they must agree field for field, in order, and code for code."""
+"""The descriptor layout, the opcodes and the pipelined-loop ids are defined once in Python (pyflow.hls.descriptor,
+pyflow.hls.loops) and generated into the C++ headers: the rendered headers say exactly what the tables say, and
+nothing in hls/ defines them a second time."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from pyflow.hls.codegen import DESC_FIELDS, ENGINE_OPS, HOST_OPS
+from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, OPCODE_NAMES, render_desc_header
+from pyflow.hls.loops import COUNTERS, LOOPS, render_loops_header
 
 HLS = Path(__file__).resolve().parents[1] / "hls"
 
@@ -19,39 +21,43 @@ def _block(text: str, head: str) -> str:
     return text[text.index("{", start) + 1:text.index("};", start)]
 
 
-def test_layer_desc_struct_matches_desc_fields():
-    body = _block(_strip_comments((HLS / "src" / "engine_types.h").read_text()), "struct layer_desc_t")
+def test_generated_struct_is_the_field_table():
+    body = _block(_strip_comments(render_desc_header()), "struct layer_desc_t")
     fields = []
     for decl in body.split(";"):
         decl = decl.strip()
-        if not decl:
-            continue
-        assert decl.startswith("int32_t "), decl  # every field is an int32 (s_axilite register)
-        fields += [name.strip() for name in decl[len("int32_t "):].split(",")]
-    assert tuple(fields) == DESC_FIELDS
+        if decl:
+            assert decl.startswith("int32_t "), decl  # every field is an int32 (s_axilite register)
+            fields.append(decl[len("int32_t "):].strip())
+    assert tuple(fields) == DESC_FIELDS and len(set(fields)) == len(fields)
 
 
-def test_testbench_field_list_matches_desc_fields():
-    text = (HLS / "tb" / "tb_main.cpp").read_text()
-    body = text[text.index("bool set_desc_field"):text.index("#undef FIELD")]
-    body = body[body.index("#define FIELD"):]
-    uses = re.findall(r"\bFIELD\((\w+)\)", body)
-    assert uses[0] == "f"  # the macro's own parameter
-    assert tuple(uses[1:]) == DESC_FIELDS
-
-
-def test_opcode_enum_matches_engine_and_host_ops():
-    body = _block(_strip_comments((HLS / "src" / "engine_types.h").read_text()), "enum engine_op_t")
+def test_generated_opcodes_are_the_op_tables():
+    body = _block(_strip_comments(render_desc_header()), "enum engine_op_t")
     enum = {name: int(value) for name, value in re.findall(r"(\w+)\s*=\s*(\d+)", body)}
     host_first = enum.pop("OP_HOST_FIRST")
-    assert sorted(enum.values()) == sorted({**ENGINE_OPS, **HOST_OPS}.values())
-    assert all(code < host_first for code in ENGINE_OPS.values())
-    assert all(code >= host_first for code in HOST_OPS.values()) and min(HOST_OPS.values()) == host_first
-    # names: OP_<something the TFLite name starts with>, one to one
-    expected = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "ADD": "OP_ADD",
-                "AVERAGE_POOL_2D": "OP_AVG_POOL", "MAX_POOL_2D": "OP_MAX_POOL", "MEAN": "OP_MEAN",
-                "FULLY_CONNECTED": "OP_FC", "RESHAPE": "OP_RESHAPE", "PAD": "OP_PAD",
-                "CONCATENATION": "OP_CONCAT", "QUANTIZE": "OP_QUANTIZE", "SOFTMAX": "OP_SOFTMAX"}
-    assert set(expected) == set(ENGINE_OPS) | set(HOST_OPS)
-    for tflite, cname in expected.items():
-        assert enum[cname] == {**ENGINE_OPS, **HOST_OPS}[tflite], tflite
+    ops = {**ENGINE_OPS, **HOST_OPS}
+    assert {OPCODE_NAMES[k]: v for k, v in ops.items()} == enum
+    assert all(code < host_first for code in ENGINE_OPS.values()) and min(HOST_OPS.values()) == host_first
+
+
+def test_the_testbench_sets_fields_by_the_generated_setter():
+    header = render_desc_header()
+    for name in DESC_FIELDS:
+        assert f'std::strcmp(name, "{name}") == 0) {{ d.{name} = value;' in header
+
+
+def test_nothing_in_hls_defines_the_descriptor_or_the_loop_ids_again():
+    for path in list((HLS / "src").glob("*")) + list((HLS / "tb").glob("*")):
+        text = _strip_comments(path.read_text())
+        assert "struct layer_desc_t" not in text, path
+        assert "enum engine_op_t" not in text and "enum engine_loop_t" not in text, path
+
+
+def test_every_engine_iter_has_a_row_in_the_loop_table_and_every_row_is_used():
+    code = "".join(_strip_comments(p.read_text()) for p in sorted((HLS / "src").glob("*.h")))
+    assert set(re.findall(r"ENGINE_ITER\((LOOP_\w+)\)", code)) == set(COUNTERS)
+    assert re.findall(r"^    (LOOP_\w+),", render_loops_header(), re.M) == list(COUNTERS)
+    labels = set(re.findall(r"^\s*([A-Z][A-Z0-9_]+):", code, re.M))
+    for loop in LOOPS:  # every label the table names is a label in the C++
+        assert set(loop.labels) <= labels, loop.labels

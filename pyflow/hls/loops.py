@@ -1,0 +1,110 @@
+"""The per-loop II table of the layer engine: every labelled pipelined loop of hls/src, with what one iteration
+touches, the II that follows from it, the pipeline depth, and why.
+
+This table is the claim; three things hold it to the code:
+- ``engine_loops.h`` (rendered from it) gives each loop the id its ``ENGINE_ITER(LOOP_x)`` uses, so a loop without
+  a row does not compile;
+- the csim access check (hls/src/onchip.h) measures, per loop, the most reads and writes any bank of any on-chip
+  array gets in one iteration: tests/test_hls_access.py requires them within ``arrays`` (and within the ports of
+  the array's storage at this II) on every layer of every csim run;
+- pyflow.estimate computes every loop's iterations from the descriptors and checks them against the csim counts.
+
+Ports: every on-chip array is bound to a simple dual-port RAM (``ram_s2p``: one read and one write per cycle per
+bank); registers (fully partitioned arrays) and FIFOs are not listed. ``axi``: the m_axi access an iteration makes
+(one bus word), ``burst`` whether consecutive iterations form one burst.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from pyflow.hls.config import EngineConfig
+from pyflow.hls.render import render
+
+
+@dataclass(frozen=True)
+class Loop:
+    label: str  # the C++ label (or labels, sharing one id)
+    unit: str  # the stage function
+    trips: str  # where the iteration count comes from
+    arrays: dict[str, tuple[int, int]]  # array -> (reads, writes) per bank per iteration, at most
+    ii: int
+    reason: str
+    axi: str | None = None  # None | "read" | "write" | "read+write"
+    burst: bool = True
+    depth: str = "3"  # pipeline depth, a Python expression over cfg (EngineConfig) and log2
+
+    @property
+    def id(self) -> str:
+        return "LOOP_" + self.labels[0]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The C++ labels of the loops counted under this id."""
+        return tuple(self.label.split("/"))
+
+    def pipeline_depth(self, cfg: EngineConfig) -> int:
+        return int(eval(self.depth, {"cfg": cfg, "log2": lambda n: max(1, math.ceil(math.log2(n)))}))
+
+
+REQUANT_DEPTH = "8"  # MultiplyByQuantizedMultiplier: 32x32 multiply (4 DSP stages), rounding shift, clamp
+
+LOOPS: tuple[Loop, ...] = (
+    Loop("TBL_LOAD/TBL_LOAD8/TBL_LOAD_F64", "load_tables (mem.h)", "per table: cw_out x 4 words (FC double scales: out_c / (BUS/8))",
+         {"bias": (0, 1), "mult": (0, 1), "shift": (0, 1), "scale": (0, 1)}, 1,
+         "one word in, one entry written every 4th cycle into its bank (scales: one double per bank)",
+         axi="read"),
+    Loop("CONV_X_LOAD", "conv_load_pointwise (conv.h)", "blocks x pixels x cw_in", {"xbuf": (0, 1)}, 1,
+         "one word in, assembled in a register slice, one slice written per X_WORDS words", axi="read"),
+    Loop("CONV_BAND_PAD", "conv_band_pad (conv.h)", "padding words of each band row", {"band": (0, 1)}, 1,
+         "one band word written (bank = address % X_WORDS, one candidate write per bank)"),
+    Loop("CONV_BAND_LOAD", "conv_band_burst (conv.h)", "in-image words of each band row", {"band": (0, 1)}, 1,
+         "one word in, one band word written", axi="read"),
+    Loop("CONV_GATHER", "conv_gather (conv.h)", "blocks x pixels x slices", {"band": (1, 0), "xbuf": (0, 1)}, 1,
+         "each of the X_WORDS band banks read once at its own address, rotated into one slice", depth="4"),
+    Loop("CONV_W_LOAD", "conv_load_w (conv.h)", "blocks x tiles x slices x W_WORDS", {}, 1,
+         "one word in, written into the register slice; a full slice goes into the FIFO", axi="read"),
+    Loop("CONV_MAC", "conv_mac (conv.h)", "blocks x tiles x slices x max(pixels, W_WORDS, MIN_PHASE)",
+         {"xbuf": (1, 0), "acc": (1, 1), "xsum": (1, 1), "bias": (1, 0), "mult": (1, 0), "shift": (1, 0),
+          "obuf": (0, 1), "fcacc": (0, 1)}, 1,
+         "weights in registers for a whole phase; one xbuf slice, one acc word read and written (a pixel's entry "
+         "again only L >= MIN_PHASE cycles later), one table entry per bank",
+         depth="2 + 3 + log2(cfg.pi) + 1 + " + REQUANT_DEPTH + " + 1"),
+    Loop("CONV_FC_REQUANT", "conv_mac (conv.h)", "out_c (FULLY_CONNECTED, LiteRT flavor)",
+         {"fcacc": (1, 0), "scale": (1, 0), "obuf": (0, 1)}, 1,
+         "one channel per cycle through one double multiplier; one output tile word written every PO channels",
+         depth="30"),
+    Loop("CONV_STORE", "conv_store (conv.h)", "blocks x pixels x cw_out", {"obuf": (1, 0)}, 1,
+         "one obuf word read, one bus word out", axi="write", depth="2"),
+    Loop("DW_W_LOAD", "dw_load_weights (depthwise_conv.h)", "cw_out x blocks x DW_TB^2", {"wdw": (0, 1)}, 1,
+         "one word in, one tap-block entry written every DW_TB^2 words", axi="read"),
+    Loop("DW_READ", "dw_read (depthwise_conv.h)", "strips x dw_rows x strip columns x cw_in", {}, 1,
+         "one word in, into the FIFO; one burst per strip row", axi="read", depth="2"),
+    Loop("DW_PASS", "dw_expand (depthwise_conv.h)", "dw_in_pixels x cw_in (depth multiplier 1)", {}, 1,
+         "FIFO to FIFO", depth="1"),
+    Loop("DW_EXPAND_IN", "dw_expand (depthwise_conv.h)", "dw_in_pixels x cw_in (depth multiplier > 1)",
+         {"pbuf": (0, 1)}, 1, "one word into its parity bank", depth="2"),
+    Loop("DW_EXPAND_OUT", "dw_expand (depthwise_conv.h)", "dw_in_pixels x cw_out (depth multiplier > 1)",
+         {"pbuf": (1, 0)}, 1, "words w0 and w0 + 1 from the two parity banks, a lane crossbar", depth="4"),
+    Loop("DW_STEP", "dw_step (depthwise_conv.h)",
+         "strips x (out_h + lag) steps x (lag 1: max, lag 0: sum of words loaded and out words x blocks)",
+         {"lb": (1, 1), "wdw": (1, 0), "bias": (1, 0), "mult": (1, 0), "shift": (1, 0)}, 1,
+         "every line-buffer bank read once at its own address and routed to the taps; the row being loaded is "
+         "outside the window (one write); one tap-block word; one table entry",
+         depth="2 + 2 + 1 + 3 + log2(cfg.dw_taps) + 1 + " + REQUANT_DEPTH),
+    Loop("DW_WRITE", "dw_write (depthwise_conv.h)", "strips x out_h x strip columns x cw_out", {}, 1,
+         "FIFO to one bus word out; one burst per strip row", axi="write", depth="2"),
+    Loop("ADD", "add_layer (add.h)", "out_h x out_w x cw_out", {}, 1,
+         "two words in (two ports), one out; three requantizations per lane in registers", axi="read+write",
+         depth="3 * " + REQUANT_DEPTH + " + 2"),
+    Loop("POOL_TAP", "pool_layer (pool.h)", "out_h x out_w x cw_out x k_h x k_w", {}, 1,
+         "one word in (single beats, strided), max / add into registers", axi="read", burst=False),
+    Loop("POOL_FINISH", "pool_layer (pool.h)", "out_h x out_w x cw_out x BUS_BYTES", {}, 1,
+         "one lane per cycle through the one divider / requantizer", depth="36"),
+)
+BY_ID = {loop.id: loop for loop in LOOPS}
+COUNTERS = tuple(loop.id for loop in LOOPS)  # order of the ids in engine_loops.h and the csim report
+
+
+def render_loops_header() -> str:
+    return render("engine_loops.h.j2", loops=[(loop.id, loop.label, loop.unit) for loop in LOOPS])
