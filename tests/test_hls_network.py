@@ -1,5 +1,5 @@
 """The whole EfficientNet-lite0 on the layer engine in csim, bit-exact on every layer; fault injection;
-two engine configurations giving identical outputs; pipelined-loop iteration counts.
+two engine configurations giving identical outputs; the on-chip access check on every layer.
 
 The expensive part (reference + csim of the full network) runs once per configuration per session.
 """
@@ -13,6 +13,8 @@ import pytest
 
 from pyflow.hls.config import EngineConfig
 from pyflow.hls.csim import run_csim, run_testbench
+
+from csim_checks import assert_within_loop_table
 
 ROOT = Path(__file__).resolve().parents[1]
 EFFNET = ROOT / "models" / "efficientnet-lite0-int8.tflite"
@@ -73,7 +75,7 @@ def test_whole_network_bit_exact_on_every_layer(net16):
     ops = [r.op for r in layers]
     assert ops.count("CONV_2D") == 33 and ops.count("DEPTHWISE_CONV_2D") == 16 and ops.count("ADD") == 9
     assert net16.images[0].stdout.strip().splitlines()[-1] == "TB RESULT: PASS"
-    assert net16.run_seconds[0] < 20  # ~2.5 s on the reference machine
+    assert net16.run_seconds[0] < 20  # ~1.4 s on the reference machine
 
 
 def test_two_configurations_give_identical_outputs(net16, net8):
@@ -89,22 +91,9 @@ def test_two_configurations_give_identical_outputs(net16, net8):
             assert (out16 / name).read_bytes() == (out8 / name).read_bytes(), name
 
 
-def test_iteration_counts_match_the_loop_nest(net16):
-    cfg = CONFIG_16
-    for desc, row in zip(_layers_txt(net16), net16.layers):
-        d = {k: int(v) for k, v in desc.items() if k not in ("name", "where")}
-        it = row.iterations
-        pixels = d["out_h"] * d["out_w"]
-        if desc["name"] in ("CONV_2D", "FULLY_CONNECTED"):
-            oc_tiles = -(-d["out_c"] // cfg.po)
-            assert it["CONV_MAC"] == pixels * oc_tiles * d["k_len"] // cfg.pi, row
-            assert it["CONV_STORE"] == pixels * oc_tiles * cfg.po // cfg.bus_bytes
-        elif desc["name"] == "DEPTHWISE_CONV_2D":
-            tiles = -(-d["in_c"] // cfg.bus_bytes)
-            assert it["DW_MAC"] == tiles * pixels * d["depth_mult"]  # all k_h x k_w taps in one cycle
-            assert it["DW_ROW_LOAD"] == tiles * d["in_h"] * d["in_w"]  # every input row read once per tile
-        elif desc["name"] == "ADD":
-            assert it["ADD"] == pixels * -(-d["out_c"] // cfg.bus_bytes)
+def test_every_layer_stays_within_the_loop_table(net16, net8):
+    assert assert_within_loop_table(net16.layers) > 100
+    assert assert_within_loop_table(net8.layers) > 100
 
 
 @pytest.fixture

@@ -163,8 +163,10 @@ def test_float_tensors_are_dense_in_layers_and_arena(tmp_path):
     assert deq["name"] == "DEQUANTIZE" and deq["where"] == "host" and deq["out_float"] == "1"
     assert np.array(int(quant["scale_bits"]), "<u4").view("<f4") == np.float32(graph.ops[0].params.output_scale)
     assert np.array(int(deq["scale_bits"]), "<u4").view("<f4") == np.float32(graph.ops[2].params.scale)
-    # float32 input: 9*7*5*4 bytes dense, then int8 maps with channels padded per pixel
-    assert pl.tensor_addr[graph.ops[0].output] == -(-9 * 7 * 5 * 4 // bb)
+    # float32 input: 9*7*5*4 bytes dense, then int8 maps with channels padded per pixel; guard words around each
+    from pyflow.hls.codegen import GUARD_WORDS
+    assert pl.tensor_addr[graph.inputs[0]] == GUARD_WORDS
+    assert pl.tensor_addr[graph.ops[0].output] == GUARD_WORDS + -(-9 * 7 * 5 * 4 // bb) + GUARD_WORDS
 
 
 def test_generation_is_deterministic(tmp_path):
@@ -175,12 +177,13 @@ def test_generation_is_deterministic(tmp_path):
         outputs.append({p.relative_to(tmp_path / str(k)): p.read_bytes()
                         for p in sorted((tmp_path / str(k)).rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1]
-    assert {str(p) for p in outputs[0]} == {"include/engine_config.h", "memory_map.h", "layers.txt",
-                                            "ddr_image.bin"}
+    assert {str(p) for p in outputs[0]} == {"include/engine_config.h", "include/engine_desc.h",
+                                            "include/engine_loops.h", "memory_map.h", "layers.txt", "ddr_image.bin"}
 
 
-@pytest.mark.parametrize("kwargs", [dict(pi=12), dict(po=8, axi_bits=256), dict(axi_bits=96), dict(win_bytes=100),
-                                    dict(max_k=0), dict(po=64, win_bytes=1 << 20)])
+@pytest.mark.parametrize("kwargs", [dict(pi=12), dict(po=8, axi_bits=256), dict(axi_bits=96), dict(xbuf_bytes=100),
+                                    dict(dw_tb=4), dict(dw_rows=3), dict(max_cout=100),
+                                    dict(pi=64, po=64, xbuf_bytes=1 << 20)])
 def test_invalid_config_is_rejected(kwargs):
     with pytest.raises(FlowError):
         EngineConfig(**kwargs).validate()
@@ -243,10 +246,10 @@ def test_pool_window_entirely_in_padding_is_rejected():
     assert not _pool_has_empty_window(f)  # 3x3 SAME: every window has an in-image tap
 
 
-def test_feature_map_wider_than_max_width_is_rejected(tmp_path):
-    graph = read_model(MODELS / "conv_3x3_s1_same_odd.tflite")
-    with pytest.raises(FlowError, match="max_width"):
-        generate(graph, tmp_path, EngineConfig(max_width=8), "litert")
+def test_window_that_fits_no_buffer_is_rejected_naming_it(tmp_path):
+    graph = read_model(MODELS / "conv_5x5_s2_valid.tflite")
+    with pytest.raises(FlowError, match="xbuf_bytes"):
+        generate(graph, tmp_path, EngineConfig(xbuf_bytes=16), "litert")
 
 
 def test_layers_text_has_no_unused_input_line(tmp_path):

@@ -1,4 +1,5 @@
-// ADD, int8 (TFLite reference_integer_ops::Add), same shapes: streams both inputs word by word.
+// ADD, int8 (TFLite reference_integer_ops::Add), same shapes, any size: both inputs and the output stream word by
+// word (three m_axi ports, one burst each), BUS_BYTES lanes per cycle.
 #ifndef PYFLOW_ADD_H
 #define PYFLOW_ADD_H
 
@@ -6,15 +7,14 @@
 #include "requant.h"
 
 static void add_layer(const layer_desc_t &d, const bus_t *fm_in, const bus_t *fm_in2, bus_t *fm_out) {
-    const int32_t cw = words_for(d.out_c);
+    const int32_t cw = d.cw_out;
     const int32_t n_words = d.out_h * d.out_w * cw;
     int32_t cword = 0;  // channel word of the current pixel
-    // H x W x channel words; codegen bounds H, W <= MAX_WIDTH and channels <= MAX_COUT
-ADD_LOOP:
+ADD:
     for (int32_t i = 0; i < n_words; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_WIDTH*(MAX_COUT/BUS_BYTES)
-        ENGINE_COUNT(CNT_ADD);
+#pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
+        ENGINE_ITER(LOOP_ADD);
         int8_t a[BUS_BYTES], b[BUS_BYTES], out[BUS_BYTES];
         unpack_word(fm_in[d.in_addr + i], a);
         unpack_word(fm_in2[d.in2_addr + i], b);
@@ -34,6 +34,9 @@ ADD_LOOP:
         fm_out[d.out_addr + i] = pack_word(out);
         cword = (cword + 1 == cw) ? 0 : cword + 1;
     }
+#ifdef PYFLOW_FAULT_WRITE_PAST_END  // test build only: one word past the output tensor
+    fm_out[d.out_addr + n_words] = splat_word((int8_t)0x5a);
+#endif
 }
 
 #endif

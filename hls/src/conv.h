@@ -1,249 +1,512 @@
-// CONV_2D (any kernel, stride, dilation, padding; pointwise fast path) and FULLY_CONNECTED on the
-// PI x PO MAC array. Loop nest per layer (every feature-map byte crosses the bus once per block, in bursts):
-//   pixel block (d.blk pixels, pointwise; d.blk whole output rows, general window):
-//     pointwise: ONE burst loads the block's pixels (all channels) into xbuf (the windows, im2col);
-//     general:   ONE burst loads the band of input rows the block reads into band, then the windows are
-//                gathered on chip into xbuf, densely packed (KH x KW x in_c bytes, padding = input zero point);
-//     output-channel tile (PO channels): ONE burst loads the tile's PO weight rows into wbuf;
-//       MAC: one flattened pipeline over (pixel, PI-wide slice of the window), PI x PO MACs per cycle,
-//       requantizing PO channels into obuf at the last slice of each pixel;
-//     ONE burst stores the block's outputs (all channels, contiguous in NHWC) from obuf.
-// The input is read once (general: plus the band overlap of kernel rows between blocks); the weights once per
-// block (d.blk is chosen by pyflow.hls.codegen.conv_block so that the buffers fit).
+// CONV_2D (any kernel, stride, dilation, padding, any feature-map size) and FULLY_CONNECTED on ONE PI x PO
+// MAC array (conv_layer has one call site, engine.cpp).
+//
+// A layer is cut into blocks of at most d.blk output pixels (pointwise 1x1 / FC: consecutive pixels of the NHWC
+// map; any other window: a segment of one output row, d.segs segments per row). Per block, a DATAFLOW region of
+// four processes (canonical dataflow-in-a-loop: the block loop's iterations overlap, the arrays between the
+// processes are ping-pong buffers):
+//
+//   conv_load_x  -- xbuf -->  conv_mac  -- obuf -->  conv_store
+//   conv_load_w  -- ws (FIFO of weight slices) --^
+//
+// conv_load_x   the block's input windows as MAC-array slices of PI bytes (X_WORDS bus words) in xbuf, pixel
+//               by pixel: S = d.slices slices per window. Pointwise: one burst of the block's pixels. Otherwise:
+//               the band of kernel rows the segment reads (one burst per row, padding filled on chip) and a
+//               gather of the windows: a window is d.n_seg segments of d.seg_words contiguous band words (a
+//               kernel row, or one tap when dilated), each cut into d.chunks slices.
+// conv_load_w   all weights of the layer, one burst per block, as slices of PI x PO bytes in phase order.
+// conv_mac      T = d.tiles output-channel tiles of PO x S slices; one phase per (tile, slice): the PI x PO
+//               weight slice is held in registers while the block's pixels stream past (one pixel per cycle,
+//               PI x PO MACs), partial sums in the acc RAM; the last slice requantizes PO channels into obuf.
+//               Every phase lasts L = max(pixels, W_WORDS, MIN_PHASE) cycles: W_WORDS is what the weight loader
+//               needs per slice, MIN_PHASE keeps a pixel's acc read-modify-write MIN_PHASE cycles apart.
+// conv_store    the block's outputs, all channels, contiguous in NHWC: one burst.
+//
 // The input offset is folded into the bias by the generator (bias + input_offset * sum(w)), so the array
-// multiplies raw int8 x int8 and padded taps (x = zero point) cancel exactly.
+// multiplies raw int8 x int8 and padded taps (x = zero point) cancel exactly. FULLY_CONNECTED with asymmetric
+// weights adds weights_offset * sum(x). The LiteRT flavor requantizes FULLY_CONNECTED in double precision: the
+// accumulators go to fcacc and one shared double unit requantizes them, one channel per cycle (CONV_FC_REQUANT).
 #ifndef PYFLOW_CONV_H
 #define PYFLOW_CONV_H
 
 #include "engine_types.h"
 #include "requant.h"
 
-// Weight rows of one output-channel tile: PO rows of k_len bytes, contiguous in the image: one burst.
-static void conv_load_weights(const bus_t *wt, int32_t addr, int32_t words_per_row, int8_t wbuf[PO][WIN_BYTES]) {
-    int32_t po = 0, w = 0;
-CONV_WT_LOAD:
-    for (int32_t i = 0; i < PO * words_per_row; ++i) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=PO*WIN_BYTES/BUS_BYTES
-        ENGINE_COUNT(CNT_WT_LOAD);
-        int8_t lanes[BUS_BYTES];
-        unpack_word(wt[addr + i], lanes);
+// Band of kernel rows (general window): X_WORDS banks, word a in bank a % X_WORDS at a / X_WORDS, so that any
+// X_WORDS consecutive words are read in one cycle (one read per bank). The generator leaves X_WORDS words after
+// the last kernel row for the reads of the last chunk (k_h * band_row + X_WORDS <= BAND_WORDS).
+#define BAND_DEPTH (BAND_WORDS / X_WORDS)
+
+// Position of block b: first output pixel (row oy, column ox0) and its pixel count.
+struct conv_block_t {
+    int32_t oy, ox0, n;
+};
+
+static inline conv_block_t conv_block_at(const layer_desc_t &d, int32_t b) {
+#pragma HLS INLINE
+    conv_block_t k;
+    if (d.pointwise) {  // consecutive pixels, row-major
+        const int32_t p0 = b * d.blk, pixels = d.out_h * d.out_w;
+        k.oy = 0;
+        k.ox0 = p0;
+        k.n = pixels - p0 < d.blk ? pixels - p0 : d.blk;
+    } else {  // segment (b % segs) of output row (b / segs)
+        const int32_t seg = d.segs == 1 ? 0 : b % d.segs;
+        k.oy = d.segs == 1 ? b : b / d.segs;
+        k.ox0 = seg * d.blk;
+        k.n = d.out_w - k.ox0 < d.blk ? d.out_w - k.ox0 : d.blk;
+    }
+    return k;
+}
+
+// ------------------------------------------------------------------------------------------------ input
+// Appends bus word k (0 <= k < X_WORDS) of a slice: static lane positions, enabled by k.
+static inline void slice_put(xslice_t &x, int32_t k, const int8_t lanes[BUS_BYTES]) {
+#pragma HLS INLINE
+    for (int32_t j = 0; j < X_WORDS; ++j) {
+#pragma HLS UNROLL
         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-            wbuf[po][w * BUS_BYTES + lane] = lanes[lane];
-        }
-        if (++w == words_per_row) {
-            w = 0;
-            ++po;
+            if (k == j) x.b[j * BUS_BYTES + lane] = lanes[lane];
         }
     }
 }
 
-// Pointwise: a block of n pixels is n * cw_in contiguous words; pixel p's window starts at xbuf[p * k_len].
-static void conv_load_pixels(const bus_t *fm, int32_t addr, int32_t n_pix, int32_t cw_in, int32_t k_len,
-                             int8_t xbuf[BLK_IN_BYTES]) {
-    int32_t base = 0, w = 0;
-CONV_PIXEL_LOAD:
-    for (int32_t i = 0; i < n_pix * cw_in; ++i) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=BLK_IN_BYTES/BUS_BYTES
-        ENGINE_COUNT(CNT_WIN_LOAD);
-        int8_t lanes[BUS_BYTES];
-        unpack_word(fm[addr + i], lanes);
-        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+static inline void slice_clear(xslice_t &x) {
+#pragma HLS INLINE
+    for (int32_t j = 0; j < PI; ++j) {
 #pragma HLS UNROLL
-            xbuf[base + w * BUS_BYTES + lane] = lanes[lane];
-        }
-        if (++w == cw_in) {
-            w = 0;
-            base += k_len;
-        }
+        x.b[j] = 0;
     }
 }
 
-// General window: the band of input rows [row0, row0 + n_rows) (all channels), contiguous: one burst.
-static void conv_load_band(const bus_t *fm, int32_t addr, int32_t n_words, bus_t band[BAND_WORDS]) {
-CONV_ROWS_LOAD:
+// Pointwise: the block's n pixels are n * cw_in consecutive words; pixel p's words fill slices p*S .. p*S+S-1
+// (the last one zero-padded). One burst.
+static void conv_load_pointwise(const layer_desc_t &d, int32_t p0, int32_t n, const bus_t *fm,
+                                xslice_t xbuf[XBUF_SLICES]) {
+    xslice_t x;
+    slice_clear(x);
+    int32_t w = 0, k = 0, a = 0;  // word in the pixel, word in the slice, slice address
+CONV_X_LOAD:
+    for (int32_t i = 0; i < n * d.cw_in; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=XBUF_SLICES*X_WORDS
+        ENGINE_ITER(LOOP_CONV_X_LOAD);
+        int8_t lanes[BUS_BYTES];
+        unpack_word(fm[d.in_addr + p0 * d.cw_in + i], lanes);
+        slice_put(x, k, lanes);
+        ++w;
+        if (k == X_WORDS - 1 || w == d.cw_in) {
+            OC_WR(xbuf, a, x);
+            ++a;
+            slice_clear(x);
+            k = 0;
+        } else {
+            ++k;
+        }
+        if (w == d.cw_in) w = 0;
+    }
+}
+
+// n_words band words from band word a0 on hold the input zero point (padding rows / columns).
+static void conv_band_pad(int32_t a0, int32_t n_words, const lanes_t &pad, lanes_t band[X_WORDS][BAND_DEPTH]) {
+CONV_BAND_PAD:
     for (int32_t i = 0; i < n_words; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=BAND_WORDS
-        ENGINE_COUNT(CNT_WIN_LOAD);
-        band[i] = fm[addr + i];
+#pragma HLS LOOP_TRIPCOUNT min=0 max=BAND_WORDS
+        ENGINE_ITER(LOOP_CONV_BAND_PAD);
+        const int32_t a = a0 + i;
+        OC_WRB(band, a % X_WORDS, a / X_WORDS, pad);
     }
 }
 
-// On-chip im2col of output rows [oy0, oy0 + n_rows), packed densely: pixel p's window is KH x KW taps of in_c
-// bytes each, contiguous from xbuf[p * k_len] (k_len = KH * KW * in_c rounded up to max(PI, BUS_BYTES); the
-// weight rows have the same layout, zero in the tail, so the tail's stale bytes multiply zero). Out-of-image taps
-// hold the input zero point. One flattened pipeline over (pixel, tap, word): the word's valid bytes land at an
-// unaligned offset, written as one rotation over the WIN_PARTITION banks (each bank written at most once).
-static void conv_gather(const layer_desc_t &d, int32_t oy0, int32_t n_rows, int32_t row0, int32_t cw_in,
-                        const bus_t band[BAND_WORDS], int8_t xbuf[BLK_IN_BYTES]) {
-    const int8_t pad_value = (int8_t)(-d.in_offset);
-    const int32_t n = n_rows * d.out_w * d.k_h * d.k_w * cw_in;
-    int32_t oy = oy0, ox = 0, ky = 0, kx = 0, w = 0;
-    int32_t base = 0, tap_off = 0;  // window of the current pixel in xbuf, byte offset of the current tap in it
-    // n = pixels x KH x KW x cw_in words; each word brings >= 1 byte of a window (cw_in <= in_c) and the block's
-    // windows fit xbuf (blk x out_w x k_len <= BLK_IN_BYTES, codegen conv_block), so n <= BLK_IN_BYTES
-CONV_WIN_GATHER:
-    for (int32_t i = 0; i < n; ++i) {
+// n_words consecutive feature-map words from fm[addr] into the band from band word a0 on: one burst.
+static void conv_band_burst(const bus_t *fm, int32_t addr, int32_t a0, int32_t n_words,
+                            lanes_t band[X_WORDS][BAND_DEPTH]) {
+CONV_BAND_LOAD:
+    for (int32_t i = 0; i < n_words; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=BLK_IN_BYTES
-        ENGINE_COUNT(CNT_WIN_GATHER);
-        const int32_t iy = oy * d.stride_h - d.pad_top + ky * d.dil_h;
-        const int32_t ix = ox * d.stride_w - d.pad_left + kx * d.dil_w;
-        const bool inside = iy >= 0 && iy < d.in_h && ix >= 0 && ix < d.in_w;
-        const int32_t addr = inside ? ((iy - row0) * d.in_w + ix) * cw_in + w : 0;
-        int8_t lanes[BUS_BYTES];
-        unpack_word(band[addr], lanes);
-        const int32_t left = d.in_c - w * BUS_BYTES;
-        const int32_t valid = left < BUS_BYTES ? left : BUS_BYTES;  // bytes of this word that belong to the tap
-        const int32_t start = base + tap_off + w * BUS_BYTES;
-        const int32_t rot = start % WIN_PARTITION;  // WIN_PARTITION is a power of two
-        const int32_t line = start / WIN_PARTITION;
-        for (int32_t b = 0; b < WIN_PARTITION; ++b) {
+#pragma HLS LOOP_TRIPCOUNT min=0 max=BAND_WORDS
+        ENGINE_ITER(LOOP_CONV_BAND_LOAD);
+        lanes_t v;
+        unpack_word(fm[addr + i], v.b);
+        const int32_t a = a0 + i;
+        OC_WRB(band, a % X_WORDS, a / X_WORDS, v);
+    }
+}
+
+// The band of a row segment: kernel row ky in band row ky (d.band_row words, a multiple of X_WORDS), columns
+// xs .. xs + ncols - 1 of input row iy (padding outside the image).
+static void conv_load_band(const layer_desc_t &d, const conv_block_t &k, const bus_t *fm,
+                           lanes_t band[X_WORDS][BAND_DEPTH]) {
+    lanes_t pad;
+    for (int32_t j = 0; j < BUS_BYTES; ++j) {
 #pragma HLS UNROLL
-            const int32_t j = (b - rot + WIN_PARTITION) % WIN_PARTITION;  // lane that lands in bank b
-            const int32_t a = b < rot ? line + 1 : line;
-            if (j < valid) xbuf[a * WIN_PARTITION + b] = inside ? lanes[j] : pad_value;
+        pad.b[j] = (int8_t)(-d.in_offset);
+    }
+    const int32_t xs = k.ox0 * d.stride_w - d.pad_left;
+    const int32_t ncols = (k.n - 1) * d.stride_w + (d.k_w - 1) * d.dil_w + 1;
+    const int32_t left = xs < 0 ? (-xs < ncols ? -xs : ncols) : 0;
+    const int32_t over = xs + ncols - d.in_w;
+    const int32_t right = over > 0 ? (over < ncols - left ? over : ncols - left) : 0;
+    const int32_t mid = ncols - left - right;
+CONV_BAND_ROWS:
+    for (int32_t ky = 0; ky < d.k_h; ++ky) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=7
+        const int32_t iy = k.oy * d.stride_h - d.pad_top + ky * d.dil_h;
+        const int32_t a0 = ky * d.band_row;
+        if (iy < 0 || iy >= d.in_h) {
+            conv_band_pad(a0, ncols * d.cw_in, pad, band);
+        } else {
+            conv_band_pad(a0, left * d.cw_in, pad, band);
+            conv_band_burst(fm, d.in_addr + (iy * d.in_w + xs + left) * d.cw_in, a0 + left * d.cw_in,
+                            mid * d.cw_in, band);
+            conv_band_pad(a0 + (left + mid) * d.cw_in, right * d.cw_in, pad, band);
         }
-        if (++w == cw_in) {
-            w = 0;
-            tap_off += d.in_c;
-            if (++kx == d.k_w) {
+    }
+}
+
+// Windows of the segment's n pixels: per pixel d.n_seg segments (kernel row ky, and tap kx when dilated) of
+// d.seg_words consecutive band words, each cut into d.chunks slices of up to X_WORDS words. One slice per cycle:
+// every band bank is read once, at its own address, and the X_WORDS words are rotated into place.
+static void conv_gather(const layer_desc_t &d, int32_t n, const lanes_t band[X_WORDS][BAND_DEPTH],
+                        xslice_t xbuf[XBUF_SLICES]) {
+    const int32_t pix_step = d.stride_w * d.cw_in;  // band words between neighbouring windows
+    const int32_t col_step = d.dil_w * d.cw_in;     // between the taps of a kernel row (dilated)
+    int32_t ky = 0, kx = 0, c = 0;                  // segment (kernel row ky, tap kx when dilated), chunk
+    int32_t pix_base = 0, row_base = 0, seg_base = 0;  // band word of the window, of its row ky, of the segment
+CONV_GATHER:
+    for (int32_t i = 0; i < n * d.slices; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=XBUF_SLICES
+        ENGINE_ITER(LOOP_CONV_GATHER);
+        const int32_t a = seg_base + c * X_WORDS;
+        const int32_t left = d.seg_words - c * X_WORDS;
+        const int32_t m = left < X_WORDS ? left : X_WORDS;  // words of this chunk
+        const int32_t rot = a % X_WORDS;
+        lanes_t v[X_WORDS];
+#pragma HLS ARRAY_PARTITION variable=v complete
+        for (int32_t bank = 0; bank < X_WORDS; ++bank) {
+#pragma HLS UNROLL
+            const int32_t j = (bank - rot + X_WORDS) % X_WORDS;  // word of the chunk held by this bank
+            v[bank] = OC_RDB(band, bank, (a + j) / X_WORDS);
+        }
+        xslice_t x;
+        for (int32_t j = 0; j < X_WORDS; ++j) {
+#pragma HLS UNROLL
+            const lanes_t &src = v[(rot + j) % X_WORDS];
+            for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                x.b[j * BUS_BYTES + lane] = j < m ? src.b[lane] : (int8_t)0;
+            }
+        }
+        OC_WR(xbuf, i, x);
+        if (++c == d.chunks) {
+            c = 0;
+            if (++kx < d.seg_cols) {
+                seg_base += col_step;
+            } else {
                 kx = 0;
-                if (++ky == d.k_h) {
+                if (++ky < d.k_h) {
+                    row_base += d.band_row;
+                } else {
                     ky = 0;
-                    tap_off = 0;
-                    base += d.k_len;
-                    if (++ox == d.out_w) {
-                        ox = 0;
-                        ++oy;
-                    }
+                    row_base = 0;
+                    pix_base += pix_step;
                 }
+                seg_base = row_base + pix_base;
             }
         }
     }
 }
 
-// The PI x PO MAC array over n_pix windows of one block against one output-channel tile, flattened over
-// (pixel, slice): at a pixel's last slice its PO accumulators are requantized into obuf (PO / BUS_BYTES words).
-// FULLY_CONNECTED with asymmetric weights adds weights_offset * sum(x) (the rest is folded in the bias).
-static void conv_mac(const layer_desc_t &d, const int8_t xbuf[BLK_IN_BYTES], const int8_t wbuf[PO][WIN_BYTES],
-                     int32_t n_pix, int32_t oc0, int32_t cw_out, bool is_fc, const int32_t bias[MAX_COUT],
-                     const int32_t mult[MAX_COUT], const int32_t shift[MAX_COUT], const double scale[MAX_COUT],
-                     bus_t obuf[BLK_OUT_WORDS]) {
-    int32_t acc[PO];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-    const int32_t n_chunks = d.k_len / PI;
-    const bool sum_x = is_fc && d.weights_offset != 0;
-    int32_t ch = 0, xoff = 0, ooff = oc0 / BUS_BYTES, x_sum = 0;
+static void conv_load_x(const layer_desc_t &d, int32_t b, const bus_t *fm, xslice_t xbuf[XBUF_SLICES]) {
+    static lanes_t band[X_WORDS][BAND_DEPTH];
+#pragma HLS ARRAY_PARTITION variable=band dim=1 complete
+#pragma HLS AGGREGATE variable=band
+#pragma HLS BIND_STORAGE variable=band type=ram_s2p impl=uram
+    OC_DECLARE(band, X_WORDS, OC_S2P);
+    OC_DECLARE(xbuf, 1, OC_S2P);
+    const conv_block_t k = conv_block_at(d, b);
+    if (d.pointwise) {
+        conv_load_pointwise(d, k.ox0, k.n, fm, xbuf);
+    } else {
+        conv_load_band(d, k, fm, band);
+        conv_gather(d, k.n, band, xbuf);
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ weights
+// All T x S slices of the layer (one burst), each PI x PO bytes = W_WORDS bus words in the order of wslice_t.
+static void conv_load_w(const layer_desc_t &d, const bus_t *wt, hls::stream<wslice_t> &ws) {
+    int8_t sw[PO][PI];  // the slice under assembly, in registers (a write decoder over its bytes)
+#pragma HLS ARRAY_PARTITION variable=sw complete dim=0
+    int32_t k = 0;  // bus word in the slice
+CONV_W_LOAD:
+    for (int32_t i = 0; i < d.tiles * d.slices * W_WORDS; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*W_WORDS
+        ENGINE_ITER(LOOP_CONV_W_LOAD);
+        int8_t lanes[BUS_BYTES];
+        unpack_word(wt[d.wt_addr + i], lanes);
+        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+            const int32_t byte = k * BUS_BYTES + lane;
+            sw[byte / PI][byte % PI] = lanes[lane];
+        }
+        if (++k == W_WORDS) {
+            wslice_t s;
+            for (int32_t po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+                for (int32_t pi = 0; pi < PI; ++pi) {
+#pragma HLS UNROLL
+                    s.w[po][pi] = sw[po][pi];
+                }
+            }
+            ws.write(s);
+            k = 0;
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ MAC array
+// Requantizes the PO accumulators of tile t into PO int8 lanes (channels beyond out_c are 0).
+static inline oword_t conv_requant(const layer_desc_t &d, int32_t t, const int32_t sum[PO],
+                                   const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
+#pragma HLS INLINE
+    oword_t o;
+    for (int32_t k = 0; k < TBL_BANKS; ++k) {
+#pragma HLS UNROLL
+        const tbl32_t m = OC_RDB(mult, k, t);
+        const tbl8_t s = OC_RDB(shift, k, t);
+        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+            const int32_t po = k * BUS_BYTES + lane;
+            const int32_t r = multiply_by_quantized_multiplier(sum[po], m.v[lane], s.v[lane]);
+            const int8_t v = (int8_t)clamp_i32((int64_t)r + d.out_offset, d.act_min, d.act_max);
+#ifndef PYFLOW_FAULT_PAD_LANE
+            o.b[po] = t * PO + po < d.out_c ? v : (int8_t)0;
+#else  // test build only: garbage in the channel padding, what the testbench must catch
+            o.b[po] = t * PO + po < d.out_c ? v : (int8_t)1;
+#endif
+        }
+    }
+    return o;
+}
+
+static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_SLICES], hls::stream<wslice_t> &ws,
+                     const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
+                     const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS], oword_t obuf[OBUF_WORDS]) {
+    static accw_t acc[P_MAX];  // partial sums of the block's pixels for the current tile
+#pragma HLS AGGREGATE variable=acc
+#pragma HLS BIND_STORAGE variable=acc type=ram_s2p impl=bram
+    static int32_t xsum[P_MAX];  // sum of each window's inputs (weights_offset != 0 only)
+#pragma HLS BIND_STORAGE variable=xsum type=ram_s2p impl=lutram
+    static accw_t fcacc[MAX_COUT / PO];  // LiteRT FULLY_CONNECTED: raw accumulators per tile (one pixel)
+#pragma HLS AGGREGATE variable=fcacc
+#pragma HLS BIND_STORAGE variable=fcacc type=ram_s2p impl=bram
+    OC_DECLARE(acc, 1, OC_S2P);
+    OC_DECLARE(xsum, 1, OC_S2P);
+    OC_DECLARE(fcacc, 1, OC_S2P);
+    OC_DECLARE(obuf, 1, OC_S2P);
+    OC_DECLARE(bias, TBL_BANKS, OC_S2P);
+    OC_DECLARE(mult, TBL_BANKS, OC_S2P);
+    OC_DECLARE(shift, TBL_BANKS, OC_S2P);
+
+    int8_t w[PO][PI];  // the current weight slice, in registers
+#pragma HLS ARRAY_PARTITION variable=w complete dim=0
+    const int32_t n = conv_block_at(d, b).n;
+    const int32_t L0 = n > W_WORDS ? n : W_WORDS;
+    const int32_t L = L0 > MIN_PHASE ? L0 : MIN_PHASE;
+    const int32_t S = d.slices;
+    const bool sum_x = d.weights_offset != 0;
+#ifdef PYFLOW_FLAVOR_TFLM
+    const bool fc_double = false;
+#else
+    const bool fc_double = d.fc_double != 0;
+#endif
+    int32_t p = 0, s = 0, t = 0, xa = 0;  // pixel (phase cycle), slice, tile, xbuf address of (p, s)
 CONV_MAC:
-    for (int32_t i = 0; i < n_pix * n_chunks; ++i) {
+    for (int32_t i = 0; i < d.tiles * S * L; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=BLK_IN_BYTES/PI
-        ENGINE_COUNT(CNT_CONV_MAC);
-        int32_t xs = 0;
-        for (int32_t pi = 0; pi < PI; ++pi) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*MIN_PHASE
+// a pixel's acc / xsum entry is read and written once per phase: MIN_PHASE >= 8 cycles apart (L >= MIN_PHASE)
+#pragma HLS DEPENDENCE variable=acc type=inter false
+#pragma HLS DEPENDENCE variable=xsum type=inter false
+        ENGINE_ITER(LOOP_CONV_MAC);
+        if (p == 0) {
+            const wslice_t sl = ws.read();
+            for (int32_t po = 0; po < PO; ++po) {
 #pragma HLS UNROLL
-            xs += (ch * PI + pi < d.in_c) ? (int32_t)xbuf[xoff + pi] : 0;
-        }
-        x_sum = (ch == 0 ? 0 : x_sum) + xs;
-        for (int32_t po = 0; po < PO; ++po) {
+                for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-            int32_t sum = 0;
-            for (int32_t pi = 0; pi < PI; ++pi) {
-#pragma HLS UNROLL
-                sum += (int32_t)xbuf[xoff + pi] * (int32_t)wbuf[po][ch * PI + pi];
-            }
-            const int32_t init = oc0 + po < d.out_c ? bias[oc0 + po] : 0;
-            acc[po] = (ch == 0 ? init : acc[po]) + sum;
-        }
-        if (ch == n_chunks - 1) {
-        CONV_REQUANT:
-            for (int32_t wd = 0; wd < PO / BUS_BYTES; ++wd) {
-#pragma HLS UNROLL
-                int8_t lanes[BUS_BYTES];
-                for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
-#pragma HLS UNROLL
-                    const int32_t po = wd * BUS_BYTES + lane;
-                    const int32_t o = oc0 + po;
-                    int8_t v = 0;
-                    if (o < d.out_c) {
-                        const int32_t a = acc[po] + (sum_x ? x_sum * d.weights_offset : 0);
-                        const int64_t scaled = is_fc ? requantize_fc(a, mult[o], shift[o], scale[o])
-                                                     : (int64_t)multiply_by_quantized_multiplier(a, mult[o], shift[o]);
-                        v = (int8_t)clamp_i32(scaled + d.out_offset, d.act_min, d.act_max);
-                    }
-                    lanes[lane] = v;
+                    w[po][pi] = sl.w[po][pi];
                 }
-                if (oc0 / BUS_BYTES + wd < cw_out) obuf[ooff + wd] = pack_word(lanes);
             }
-            ch = 0;
-            ooff += cw_out;
-        } else {
-            ++ch;
         }
-        xoff += PI;
+        if (p < n) {
+            const xslice_t x = OC_RD(xbuf, xa);
+            int32_t sum[PO];
+#pragma HLS ARRAY_PARTITION variable=sum complete
+            accw_t prev;
+            if (s == 0) {
+                for (int32_t k = 0; k < TBL_BANKS; ++k) {
+#pragma HLS UNROLL
+                    const tbl32_t bk = OC_RDB(bias, k, t);
+                    for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                        prev.v[k * BUS_BYTES + lane] = bk.v[lane];
+                    }
+                }
+            } else {
+                prev = OC_RD(acc, p);
+            }
+            for (int32_t po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+                int32_t dot = 0;
+                for (int32_t pi = 0; pi < PI; ++pi) {
+#pragma HLS UNROLL
+                    dot += (int32_t)x.b[pi] * (int32_t)w[po][pi];
+                }
+                sum[po] = prev.v[po] + dot;
+            }
+            // weights_offset * sum(x): the window's input sum, built during tile 0
+            int32_t total_x = 0;
+            if (sum_x) {
+                int32_t xs = 0;
+                for (int32_t pi = 0; pi < PI; ++pi) {
+#pragma HLS UNROLL
+                    xs += x.b[pi];
+                }
+                if (t == 0) {
+                    total_x = (s == 0 ? 0 : OC_RD(xsum, p)) + xs;
+                    OC_WR(xsum, p, total_x);
+                } else if (s == S - 1) {
+                    total_x = OC_RD(xsum, p);
+                }
+            }
+            if (s < S - 1) {
+                accw_t next;
+                for (int32_t po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+                    next.v[po] = sum[po];
+                }
+                OC_WR(acc, p, next);
+            } else {
+                for (int32_t po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+                    sum[po] += sum_x ? d.weights_offset * total_x : 0;
+                }
+                if (fc_double) {  // one pixel: requantized after the loop, one channel per cycle
+                    accw_t raw;
+                    for (int32_t po = 0; po < PO; ++po) {
+#pragma HLS UNROLL
+                        raw.v[po] = sum[po];
+                    }
+                    OC_WR(fcacc, t, raw);
+                } else {
+                    OC_WR(obuf, p * d.tiles + t, conv_requant(d, t, sum, mult, shift));
+                }
+            }
+        }
+        xa += S;
+        if (++p == L) {
+            p = 0;
+            if (++s == S) {
+                s = 0;
+                ++t;
+            }
+            xa = s;
+        }
     }
-}
-
-// The block's outputs: n_pix pixels x cw_out words, contiguous in NHWC: one burst.
-static void conv_store(bus_t *fm, int32_t addr, int32_t n_words, const bus_t obuf[BLK_OUT_WORDS]) {
-CONV_STORE:
-    for (int32_t i = 0; i < n_words; ++i) {
+#ifndef PYFLOW_FLAVOR_TFLM
+    if (fc_double) {
+        oword_t o;
+        for (int32_t j = 0; j < PO; ++j) {
+#pragma HLS UNROLL
+            o.b[j] = 0;
+        }
+        int32_t ft = 0, lane = 0;
+    CONV_FC_REQUANT:  // LiteRT FULLY_CONNECTED: (int) round(double(acc) * scale), one shared double unit
+        for (int32_t c = 0; c < d.out_c; ++c) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=BLK_OUT_WORDS
-        ENGINE_COUNT(CNT_CONV_STORE);
-        fm[addr + i] = obuf[i];
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT
+            ENGINE_ITER(LOOP_CONV_FC_REQUANT);
+            const accw_t a = OC_RD(fcacc, ft);
+            const int64_t r = requantize_double(a.v[lane], OC_RDB(scale, c % F64_BANKS, c / F64_BANKS));
+            o.b[lane] = (int8_t)clamp_i32(r + d.out_offset, d.act_min, d.act_max);
+            if (lane == PO - 1 || c == d.out_c - 1) {
+                OC_WR(obuf, ft, o);
+                for (int32_t j = 0; j < PO; ++j) {
+#pragma HLS UNROLL
+                    o.b[j] = 0;
+                }
+                lane = 0;
+                ++ft;
+            } else {
+                ++lane;
+            }
+        }
     }
+#else
+    (void)scale;
+#endif
 }
 
-static void conv_layer(const layer_desc_t &d, const bus_t *fm_in, bus_t *fm_out, const bus_t *wt,
-                       const int32_t bias[MAX_COUT], const int32_t mult[MAX_COUT], const int32_t shift[MAX_COUT],
-                       const double scale[MAX_COUT], bool is_fc) {
-    static int8_t wbuf[PO][WIN_BYTES];
-#pragma HLS ARRAY_PARTITION variable=wbuf dim=1 complete
-#pragma HLS ARRAY_PARTITION variable=wbuf dim=2 cyclic factor=WIN_PARTITION
-    static int8_t xbuf[BLK_IN_BYTES];
-#pragma HLS ARRAY_PARTITION variable=xbuf cyclic factor=WIN_PARTITION
-    static bus_t band[BAND_WORDS];
-    static bus_t obuf[BLK_OUT_WORDS];
-
-    const int32_t cw_in = words_for(d.in_c);
-    const int32_t cw_out = words_for(d.out_c);
-    const int32_t words_per_row = d.k_len / BUS_BYTES;
-    const bool pointwise = d.k_h == 1 && d.k_w == 1 && d.stride_h == 1 && d.stride_w == 1 && d.pad_top == 0 &&
-                           d.pad_left == 0 && d.in_h == d.out_h && d.in_w == d.out_w;
-    const int32_t pixels = d.out_h * d.out_w;
-    const int32_t blk_pix = pointwise ? d.blk : d.blk * d.out_w;
-    const int32_t row_words = d.in_w * cw_in;
-    int32_t oy0 = 0;
-
-CONV_BLOCK:  // at most one block per output pixel; codegen bounds out_h, out_w <= MAX_WIDTH
-    for (int32_t p0 = 0; p0 < pixels; p0 += blk_pix) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_WIDTH
-        const int32_t n_pix = pixels - p0 < blk_pix ? pixels - p0 : blk_pix;
-        if (pointwise) {
-            conv_load_pixels(fm_in, d.in_addr + p0 * cw_in, n_pix, cw_in, d.k_len, xbuf);
-        } else {
-            const int32_t n_rows = n_pix / d.out_w;
-            int32_t row0 = oy0 * d.stride_h - d.pad_top;
-            int32_t row1 = (oy0 + n_rows - 1) * d.stride_h - d.pad_top + (d.k_h - 1) * d.dil_h;
-            if (row0 < 0) row0 = 0;
-            if (row1 > d.in_h - 1) row1 = d.in_h - 1;
-            const int32_t n_words = row1 >= row0 ? (row1 - row0 + 1) * row_words : 0;
-            conv_load_band(fm_in, d.in_addr + row0 * row_words, n_words, band);
-            conv_gather(d, oy0, n_rows, row0, cw_in, band, xbuf);
-            oy0 += n_rows;
+// ------------------------------------------------------------------------------------------------ store
+// The block's outputs: n pixels x cw_out words, contiguous in NHWC: one burst.
+static void conv_store(const layer_desc_t &d, int32_t b, const oword_t obuf[OBUF_WORDS], bus_t *fm) {
+    const conv_block_t k = conv_block_at(d, b);
+    const int32_t addr = d.out_addr + (k.oy * d.out_w + k.ox0) * d.cw_out;
+    int32_t p = 0, t = 0, part = 0, w = 0;  // pixel, tile, bus word in the tile, word in the pixel
+CONV_STORE:
+    for (int32_t i = 0; i < k.n * d.cw_out; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=OBUF_WORDS*O_WORDS
+        ENGINE_ITER(LOOP_CONV_STORE);
+        const oword_t o = OC_RD(obuf, p * d.tiles + t);
+        int8_t lanes[BUS_BYTES];
+        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+            lanes[lane] = o.b[part * BUS_BYTES + lane];
         }
-    CONV_OC_TILE:
-        for (int32_t oc0 = 0; oc0 < d.out_c; oc0 += PO) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO
-            conv_load_weights(wt, d.wt_addr + oc0 * words_per_row, words_per_row, wbuf);
-            conv_mac(d, xbuf, wbuf, n_pix, oc0, cw_out, is_fc, bias, mult, shift, scale, obuf);
+        fm[addr + i] = pack_word(lanes);
+        if (++w == d.cw_out) {
+            w = 0;
+            part = 0;
+            t = 0;
+            ++p;
+        } else if (++part == O_WORDS) {
+            part = 0;
+            ++t;
         }
-        conv_store(fm_out, d.out_addr + p0 * cw_out, n_pix * cw_out, obuf);
+    }
+#ifdef PYFLOW_FAULT_WRITE_PAST_END  // test build only: the last block writes one word too far
+    if (b == d.n_blocks - 1) fm[addr + k.n * d.cw_out] = splat_word((int8_t)0x5a);
+#endif
+}
+
+// ------------------------------------------------------------------------------------------------ layer
+static void conv_blocks(const layer_desc_t &d, int32_t n_blocks, const bus_t *fm_in, bus_t *fm_out,
+                        const bus_t *wt, const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                        const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH],
+                        const double scale[F64_BANKS][MAX_COUT / F64_BANKS]) {
+CONV_BLOCK:
+    for (int32_t b = 0; b < n_blocks; ++b) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=4096
+#pragma HLS DATAFLOW
+        xslice_t xbuf[XBUF_SLICES];  // ping-pong (PIPO) between conv_load_x and conv_mac
+#pragma HLS AGGREGATE variable=xbuf
+#pragma HLS BIND_STORAGE variable=xbuf type=ram_s2p impl=uram
+        oword_t obuf[OBUF_WORDS];  // ping-pong (PIPO) between conv_mac and conv_store
+#pragma HLS AGGREGATE variable=obuf
+#pragma HLS BIND_STORAGE variable=obuf type=ram_s2p impl=uram
+        hls::stream<wslice_t> ws;
+#pragma HLS STREAM variable=ws depth=2
+        conv_load_x(d, b, fm_in, xbuf);
+        conv_load_w(d, wt, ws);
+        conv_mac(d, b, xbuf, ws, bias, mult, shift, scale, obuf);
+        conv_store(d, b, obuf, fm_out);
     }
 }
 

@@ -1,253 +1,400 @@
-// DEPTHWISE_CONV_2D on a BUS_BYTES-lane x MAX_K*MAX_K-tap array: every cycle one output pixel of one channel
-// tile (one bus word of input channels) and one depth-multiplier pass m, ALL kernel taps at once
-// (BUS_BYTES x MAX_K x MAX_K products, adder tree). Depth multiplier M <= MAX_DEPTH_MULT is taken in time
-// (M passes per pixel, the same multipliers); output channel (c * M + m) reads input channel c.
-// Loop nest (every byte crosses the bus once, in bursts):
-//   all weights: ONE burst into wdw (entry = channel tile x M + m, MAX_K x MAX_K tap slots, on chip);
-//   output row: ONE burst loads the new input rows (all channels) into the line buffer ->
-//     channel tile -> one pipeline over (output pixel, m): MAX_K x MAX_K bank reads, routed to the taps,
-//     BUS_BYTES x MAX_K x MAX_K MACs, requantize BUS_BYTES lanes, M output words into the row buffer ->
-//   ONE burst stores the output row (all channels, contiguous in NHWC).
-// Line buffer: MAX_K x MAX_K banks, row bank iy % MAX_K, column bank ix % MAX_K, word (ix / MAX_K) * cw_in + w
-// in its bank. A window (dilated span <= MAX_K rows and columns, checked by pyflow.hls.codegen) touches every
-// bank at most once, so each bank is read once per cycle at its own address and the words are then routed to
-// the kernel taps (two MAX_K:1 multiplexers per tap). Tap slots outside the kernel hold zero weights.
-// Buffer limits (row of in_w x cw_in words <= LINE_WORDS, ceil(in_w / MAX_K) x cw_in <= LB_COL_WORDS,
-// cw_in x M <= DW_WT_ENTRIES) are checked by pyflow.hls.codegen. The input offset is folded into the bias;
-// padded taps read the input zero point.
+// DEPTHWISE_CONV_2D, any feature-map size, any kernel whose span fits the DW_NRB line-buffer rows, any
+// depth multiplier. One DATAFLOW region of four processes over the whole layer, connected by FIFOs:
+//
+//   dw_read -> dw_expand -> dw_step -> dw_write
+//
+// The output is cut into vertical strips of at most d.strip_w columns (the line buffer holds one strip's input
+// columns); each strip streams top to bottom.
+// dw_read     per strip, input rows 0 .. d.rows_read-1: one burst of the strip's in-image columns per row.
+// dw_expand   depth multiplier M: output channel c*M + m reads input channel c, so every input pixel becomes
+//             cw_out "virtual" words (lane l of virtual word v = input channel (v*BUS + l) / M); M = 1 passes
+//             the words through.
+// dw_step     line buffer of DW_NRB rows x DW_NCB column banks (row iy in row bank iy % DW_NRB, strip column
+//             rel in column bank rel % DW_NCB at slot rel / DW_NCB, word v of the pixel at slot * cw_out + v).
+//             Step k loads the rows output row k needs (one word per cycle) and computes one output row: per
+//             cycle one output word (pixel ox, channel word j) and one tap block of DW_TB x DW_TB taps (d.blocks
+//             blocks per word, accumulated in registers). Every bank is read once per cycle at the address of
+//             the window column it holds, the words are routed to the taps. When the window span plus the stride
+//             fits the DW_NRB rows (d.dw_lag = 1), step k computes row k-1 WHILE it loads: the row being loaded
+//             is never in the window, a bank sees at most one read and one write per cycle; otherwise
+//             (d.dw_lag = 0) step k loads, then computes row k.
+// dw_write    per strip and output row: one burst.
+// Weights (one DW_TB x DW_TB tap block of BUS_BYTES lanes per word) and the per-channel tables are loaded before
+// the region. The input offset is folded into the bias; padded taps read the input zero point.
 #ifndef PYFLOW_DEPTHWISE_CONV_H
 #define PYFLOW_DEPTHWISE_CONV_H
 
 #include "engine_types.h"
 #include "requant.h"
 
-#define DW_TAPS (MAX_K * MAX_K)
+#define DW_TAPS (DW_TB * DW_TB)
 
-// Weights: entries (tile * M + m) of DW_TAPS words (slot ky * MAX_K + kx, BUS_BYTES lanes), one burst.
-static void dw_load_weights(const bus_t *wt, int32_t addr, int32_t entries,
-                            int8_t wdw[DW_WT_ENTRIES][DW_TAPS][BUS_BYTES]) {
-    int32_t e = 0, s = 0;
-DW_WT_LOAD:
-    for (int32_t i = 0; i < entries * DW_TAPS; ++i) {
+// One tap block of one output channel word: tap (a, e) = kernel (br * DW_TB + a, bc * DW_TB + e), lane = channel.
+struct dwblk_t {
+    int8_t w[DW_TAPS][BUS_BYTES];
+};
+
+// Geometry of strip st: first output column, its width, first window column (may be < 0), in-image columns.
+struct dw_strip_t {
+    int32_t ox0, n_out, xs, cx0, ncols;
+};
+
+static inline dw_strip_t dw_strip_at(const layer_desc_t &d, int32_t st) {
+#pragma HLS INLINE
+    dw_strip_t s;
+    s.ox0 = st * d.strip_w;
+    s.n_out = d.out_w - s.ox0 < d.strip_w ? d.out_w - s.ox0 : d.strip_w;
+    s.xs = s.ox0 * d.stride_w - d.pad_left;
+    const int32_t xe = s.xs + (s.n_out - 1) * d.stride_w + (d.k_w - 1) * d.dil_w;
+    s.cx0 = s.xs > 0 ? s.xs : 0;
+    s.ncols = (xe < d.in_w - 1 ? xe : d.in_w - 1) - s.cx0 + 1;
+    return s;
+}
+
+// Last input row output row k needs (-1: none), within the image.
+static inline int32_t dw_need(const layer_desc_t &d, int32_t k) {
+#pragma HLS INLINE
+    const int32_t last = k * d.stride_h - d.pad_top + (d.k_h - 1) * d.dil_h;
+    return last < d.in_h - 1 ? (last < -1 ? -1 : last) : d.in_h - 1;
+}
+
+// All weights of the layer: d.cw_out x d.blocks tap blocks of DW_TAPS words each, one burst.
+static void dw_load_weights(const bus_t *wt, const layer_desc_t &d, dwblk_t wdw[DW_WT_ENTRIES]) {
+    OC_DECLARE(wdw, 1, OC_S2P);
+    int8_t e[DW_TAPS][BUS_BYTES];  // the entry under assembly, in registers
+#pragma HLS ARRAY_PARTITION variable=e complete dim=0
+    int32_t tap = 0, n = 0;
+DW_W_LOAD:
+    for (int32_t i = 0; i < d.cw_out * d.blocks * DW_TAPS; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=DW_WT_ENTRIES*DW_TAPS
-        ENGINE_COUNT(CNT_WT_LOAD);
-        unpack_word(wt[addr + i], wdw[e][s]);
-        if (++s == DW_TAPS) {
-            s = 0;
-            ++e;
-        }
-    }
-}
-
-// Input rows [first_row, first_row + n_rows), all channels, contiguous: one burst into the line buffer banks.
-static void dw_load_rows(const bus_t *fm, const layer_desc_t &d, int32_t cw_in, int32_t first_row, int32_t n_rows,
-                         int8_t lb[MAX_K][MAX_K][LB_COL_WORDS][BUS_BYTES]) {
-    const int32_t row_words = d.in_w * cw_in;
-    // row bank, column bank, first word of the pixel in its bank, pixel in the row, word in the pixel
-    int32_t rb = first_row % MAX_K, cb = 0, col = 0, x = 0, w = 0;
-DW_ROW_LOAD:
-    for (int32_t i = 0; i < n_rows * row_words; ++i) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=0 max=MAX_K*LINE_WORDS
-        ENGINE_COUNT(CNT_DW_ROW_LOAD);
-        unpack_word(fm[d.in_addr + first_row * row_words + i], lb[rb][cb][col + w]);
-        if (++w == cw_in) {
-            w = 0;
-            if (++x == d.in_w) {  // next input row
-                x = 0;
-                cb = 0;
-                col = 0;
-                rb = rb == MAX_K - 1 ? 0 : rb + 1;
-            } else if (++cb == MAX_K) {
-                cb = 0;
-                col += cw_in;
+        ENGINE_ITER(LOOP_DW_W_LOAD);
+        int8_t lanes[BUS_BYTES];
+        unpack_word(wt[d.wt_addr + i], lanes);
+        for (int32_t t = 0; t < DW_TAPS; ++t) {
+#pragma HLS UNROLL
+            for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                if (tap == t) e[t][lane] = lanes[lane];
             }
         }
-    }
-}
-
-// One output row of one channel tile, pipelined over (output pixel, m); requantized into orow.
-static void dw_mac_row(const layer_desc_t &d, const int8_t lb[MAX_K][MAX_K][LB_COL_WORDS][BUS_BYTES],
-                       const int8_t wdw[DW_WT_ENTRIES][DW_TAPS][BUS_BYTES], int32_t oy, int32_t tile, int32_t cw_in,
-                       int32_t cw_out, const int32_t bias[MAX_COUT], const int32_t mult[MAX_COUT],
-                       const int32_t shift[MAX_COUT], bus_t orow[LINE_WORDS]) {
-    int8_t stage[MAX_DEPTH_MULT * BUS_BYTES];  // the M output words of the current pixel
-#pragma HLS ARRAY_PARTITION variable=stage complete
-    const int32_t m_mult = d.depth_mult;
-    const int8_t pad_value = (int8_t)(-d.in_offset);
-    // kernel rows: constant over the output row
-    const int32_t top = oy * d.stride_h - d.pad_top;
-    bool row_in[MAX_K];
-    int32_t rbank[MAX_K];
-#pragma HLS ARRAY_PARTITION variable=row_in complete
-#pragma HLS ARRAY_PARTITION variable=rbank complete
-    for (int32_t ky = 0; ky < MAX_K; ++ky) {
-#pragma HLS UNROLL
-        const int32_t iy = top + ky * d.dil_h;
-        row_in[ky] = ky < d.k_h && iy >= 0 && iy < d.in_h;
-        rbank[ky] = row_in[ky] ? iy % MAX_K : 0;
-    }
-    // column of the window's first tap, kept as (quotient, remainder) of ix + MAX_K by MAX_K (ix >= -pad_left)
-    const int32_t step_q = d.stride_w / MAX_K, step_r = d.stride_w % MAX_K;
-    int32_t ix0 = -d.pad_left;
-    int32_t q0 = (ix0 + MAX_K) / MAX_K, r0 = (ix0 + MAX_K) % MAX_K;
-    int32_t ox = 0, m = 0, ooff = tile * m_mult;  // ooff: word of the current pixel's channel tile in orow
-    const int32_t e0 = tile * m_mult;
-DW_MAC:
-    for (int32_t i = 0; i < d.out_w * m_mult; ++i) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH*MAX_DEPTH_MULT
-        ENGINE_COUNT(CNT_DW_MAC);
-        // kernel columns: bank, address in the bank, inside the image
-        bool col_in[MAX_K];
-        int32_t cbank[MAX_K], caddr[MAX_K];
-        for (int32_t kx = 0; kx < MAX_K; ++kx) {
-#pragma HLS UNROLL
-            const int32_t ix = ix0 + kx * d.dil_w;
-            int32_t r = r0 + kx * d.dil_w, q = q0;
-            if (r >= MAX_K) {
-                r -= MAX_K;
-                ++q;
-            }
-            col_in[kx] = kx < d.k_w && ix >= 0 && ix < d.in_w && r < MAX_K;
-            cbank[kx] = col_in[kx] ? r : 0;
-            caddr[kx] = col_in[kx] ? (q - 1) * cw_in + tile : 0;
-        }
-        // each column bank is read at the address of the (at most one) window column in it
-        int32_t baddr[MAX_K];
-        for (int32_t cb = 0; cb < MAX_K; ++cb) {
-#pragma HLS UNROLL
-            baddr[cb] = 0;
-            for (int32_t kx = 0; kx < MAX_K; ++kx) {
-#pragma HLS UNROLL
-                if (col_in[kx] && cbank[kx] == cb) baddr[cb] = caddr[kx];
-            }
-        }
-        // each bank read once (static bank index), then routed to the taps
-        int8_t v[MAX_K][MAX_K][BUS_BYTES];
-#pragma HLS ARRAY_PARTITION variable=v complete dim=0
-        for (int32_t rb = 0; rb < MAX_K; ++rb) {
-#pragma HLS UNROLL
-            for (int32_t cb = 0; cb < MAX_K; ++cb) {
+        if (++tap == DW_TAPS) {
+            dwblk_t blk;
+            for (int32_t t = 0; t < DW_TAPS; ++t) {
 #pragma HLS UNROLL
                 for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-                    v[rb][cb][lane] = lb[rb][cb][baddr[cb]][lane];
+                    blk.w[t][lane] = e[t][lane];
                 }
             }
-        }
-        int32_t acc[BUS_BYTES];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
-#pragma HLS UNROLL
-            acc[lane] = 0;
-        }
-    DW_TAP:
-        for (int32_t ky = 0; ky < MAX_K; ++ky) {
-#pragma HLS UNROLL
-            for (int32_t kx = 0; kx < MAX_K; ++kx) {
-#pragma HLS UNROLL
-                const bool inside = row_in[ky] && col_in[kx];
-                const int32_t rb = rbank[ky], cb = cbank[kx];
-                for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
-#pragma HLS UNROLL
-                    const int8_t x = inside ? v[rb][cb][lane] : pad_value;
-                    acc[lane] += (int32_t)x * (int32_t)wdw[e0 + m][ky * MAX_K + kx][lane];
-                }
-            }
-        }
-        // requantize the BUS_BYTES lanes of pass m: output channel (tile * BUS_BYTES + lane) * M + m
-        int8_t r8[BUS_BYTES];
-        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
-#pragma HLS UNROLL
-            const int32_t o = (tile * BUS_BYTES + lane) * m_mult + m;
-            int8_t v = 0;
-            if (o < d.out_c) {
-                const int32_t scaled = multiply_by_quantized_multiplier(acc[lane] + bias[o], mult[o], shift[o]);
-                v = (int8_t)clamp_i32((int64_t)scaled + d.out_offset, d.act_min, d.act_max);
-            }
-            r8[lane] = v;
-        }
-        // byte q = lane * M + m of the pixel's M output words (static routing per candidate M)
-        for (int32_t q = 0; q < MAX_DEPTH_MULT * BUS_BYTES; ++q) {
-#pragma HLS UNROLL
-            for (int32_t c = 1; c <= MAX_DEPTH_MULT; ++c) {
-#pragma HLS UNROLL
-                if (m_mult == c && q % c == m && q / c < BUS_BYTES) stage[q] = r8[q / c];
-            }
-        }
-        if (m == m_mult - 1) {
-        DW_STORE_WORDS:
-            for (int32_t wd = 0; wd < MAX_DEPTH_MULT; ++wd) {
-#pragma HLS UNROLL
-                int8_t lanes[BUS_BYTES];
-                for (int32_t j = 0; j < BUS_BYTES; ++j) {
-#pragma HLS UNROLL
-                    lanes[j] = stage[wd * BUS_BYTES + j];
-                }
-                if (wd < m_mult && tile * m_mult + wd < cw_out) orow[ooff + wd] = pack_word(lanes);
-            }
-            m = 0;
-            ++ox;
-            ooff += cw_out;
-            ix0 += d.stride_w;
-            q0 += step_q;
-            r0 += step_r;
-            if (r0 >= MAX_K) {
-                r0 -= MAX_K;
-                ++q0;
-            }
-        } else {
-            ++m;
+            OC_WR(wdw, n, blk);
+            tap = 0;
+            ++n;
         }
     }
 }
 
-// One output row, all channels: contiguous in NHWC, one burst.
-static void dw_store_row(bus_t *fm, int32_t addr, int32_t n_words, const bus_t orow[LINE_WORDS]) {
-DW_STORE:
-    for (int32_t i = 0; i < n_words; ++i) {
+// ------------------------------------------------------------------------------------------------ read
+static void dw_read(const layer_desc_t &d, const bus_t *fm, hls::stream<bus_t> &out) {
+DW_READ_STRIPS:
+    for (int32_t st = 0; st < d.n_strips; ++st) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=8
+        const dw_strip_t s = dw_strip_at(d, st);
+    DW_READ_ROWS:
+        for (int32_t iy = 0; iy < d.rows_read; ++iy) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=256
+            const int32_t addr = d.in_addr + (iy * d.in_w + s.cx0) * d.cw_in;
+        DW_READ:
+            for (int32_t i = 0; i < s.ncols * d.cw_in; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=LINE_WORDS
-        ENGINE_COUNT(CNT_DW_STORE);
-        fm[addr + i] = orow[i];
+#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB
+                ENGINE_ITER(LOOP_DW_READ);
+                out.write(fm[addr + i]);
+            }
+        }
     }
 }
 
-static void dwconv_layer(const layer_desc_t &d, const bus_t *fm_in, bus_t *fm_out, const bus_t *wt,
-                         const int32_t bias[MAX_COUT], const int32_t mult[MAX_COUT], const int32_t shift[MAX_COUT]) {
-    static int8_t lb[MAX_K][MAX_K][LB_COL_WORDS][BUS_BYTES];
+// ------------------------------------------------------------------------------------------------ expand
+// Channel offsets of one virtual word: lane l takes input channel q + floor((r + l) / M) for the virtual word's
+// first channel v*BUS = q*M + r; floor((r + l) / M) = #{k >= 1 : k*M <= r + l} over the precomputed multiples.
+static void dw_expand(const layer_desc_t &d, hls::stream<bus_t> &in, hls::stream<lanes_t> &out) {
+    const int32_t M = d.depth_mult;
+    const int32_t words_in = d.dw_in_pixels * d.cw_in;
+    if (M == 1) {
+    DW_PASS:
+        for (int32_t i = 0; i < words_in; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
+            ENGINE_ITER(LOOP_DW_PASS);
+            lanes_t v;
+            unpack_word(in.read(), v.b);
+            out.write(v);
+        }
+        return;
+    }
+    static lanes_t pbuf[2][DW_PIX_WORDS / 2 + 1];  // the pixel's input words, even / odd words in banks 0 / 1
+#pragma HLS ARRAY_PARTITION variable=pbuf dim=1 complete
+#pragma HLS AGGREGATE variable=pbuf
+    OC_DECLARE(pbuf, 2, OC_S2P);
+    int32_t km[BUS_BYTES + 1];  // km[k] = k * M
+#pragma HLS ARRAY_PARTITION variable=km complete
+    for (int32_t k = 0; k <= BUS_BYTES; ++k) {
+#pragma HLS UNROLL
+        km[k] = k * M;
+    }
+DW_EXPAND_PIXELS:
+    for (int32_t px = 0; px < d.dw_in_pixels; ++px) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=65536
+    DW_EXPAND_IN:
+        for (int32_t w = 0; w < d.cw_in; ++w) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_PIX_WORDS
+            ENGINE_ITER(LOOP_DW_EXPAND_IN);
+            lanes_t v;
+            unpack_word(in.read(), v.b);
+            OC_WRB(pbuf, w % 2, w / 2, v);
+        }
+        int32_t q = 0, r = 0;  // first channel of the virtual word = q * M + r
+    DW_EXPAND_OUT:
+        for (int32_t v = 0; v < d.cw_out; ++v) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_PIX_WORDS
+            ENGINE_ITER(LOOP_DW_EXPAND_OUT);
+            const int32_t w0 = q / BUS_BYTES;
+            const lanes_t even = OC_RDB(pbuf, 0, (w0 + 1) / 2), odd = OC_RDB(pbuf, 1, w0 / 2);
+            int8_t pair[2 * BUS_BYTES];  // input words w0, w0 + 1
+#pragma HLS ARRAY_PARTITION variable=pair complete
+            for (int32_t j = 0; j < BUS_BYTES; ++j) {
+#pragma HLS UNROLL
+                pair[j] = (w0 % 2) ? odd.b[j] : even.b[j];
+                pair[BUS_BYTES + j] = (w0 % 2) ? even.b[j] : odd.b[j];
+            }
+            lanes_t o;
+            for (int32_t l = 0; l <= BUS_BYTES; ++l) {
+#pragma HLS UNROLL
+                int32_t off = 0;
+                for (int32_t k = 1; k <= BUS_BYTES; ++k) {
+#pragma HLS UNROLL
+                    off += km[k] <= r + l ? 1 : 0;
+                }
+                if (l < BUS_BYTES) {
+                    o.b[l] = pair[q % BUS_BYTES + off];
+                } else {  // the next virtual word starts BUS channels on
+                    q += off;
+                    r = r + BUS_BYTES - km[off];
+                }
+            }
+            out.write(o);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ step
+static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<bus_t> &out,
+                    const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                    const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
+    static lanes_t lb[DW_NRB * DW_NCB][DW_LB_DEPTH];  // bank = row bank * DW_NCB + column bank
 #pragma HLS ARRAY_PARTITION variable=lb dim=1 complete
-#pragma HLS ARRAY_PARTITION variable=lb dim=2 complete
-#pragma HLS ARRAY_RESHAPE variable=lb dim=4 complete
-    static int8_t wdw[DW_WT_ENTRIES][DW_TAPS][BUS_BYTES];
-#pragma HLS ARRAY_PARTITION variable=wdw dim=2 complete
-#pragma HLS ARRAY_RESHAPE variable=wdw dim=3 complete
-    static bus_t orow[LINE_WORDS];
-#pragma HLS ARRAY_PARTITION variable=orow cyclic factor=MAX_DEPTH_MULT
-
-    const int32_t cw_in = words_for(d.in_c);
-    const int32_t cw_out = words_for(d.out_c);
-
-    dw_load_weights(wt, d.wt_addr, cw_in * d.depth_mult, wdw);
-    int32_t next_row = 0;
-DW_ROW:
-    for (int32_t oy = 0; oy < d.out_h; ++oy) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_WIDTH
-        const int32_t top = oy * d.stride_h - d.pad_top;
-        int32_t last = top + (d.k_h - 1) * d.dil_h;
-        if (last > d.in_h - 1) last = d.in_h - 1;
-        const int32_t n_rows = last >= next_row ? last - next_row + 1 : 0;
-        dw_load_rows(fm_in, d, cw_in, next_row, n_rows, lb);
-        next_row += n_rows;
-    DW_CH_TILE:
-        for (int32_t tile = 0; tile < cw_in; ++tile) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/BUS_BYTES
-            dw_mac_row(d, lb, wdw, oy, tile, cw_in, cw_out, bias, mult, shift, orow);
+#pragma HLS AGGREGATE variable=lb
+#pragma HLS BIND_STORAGE variable=lb type=ram_s2p impl=bram
+    OC_DECLARE(lb, DW_NRB * DW_NCB, OC_S2P);
+    const int8_t pad = (int8_t)(-d.in_offset);
+    const int32_t cw = d.cw_out;  // virtual words per pixel
+DW_STRIPS:
+    for (int32_t st = 0; st < d.n_strips; ++st) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=8
+        const dw_strip_t s = dw_strip_at(d, st);
+        int32_t ly = 0, lx = 0, lv = 0;  // next word to load: row, in-image column offset, word
+        int32_t lrb = 0;                  // ly % DW_NRB
+        int32_t lrel = s.cx0 - s.xs;      // strip column of lx
+    DW_ROWS:
+        for (int32_t k = 0; k < d.out_h + d.dw_lag; ++k) {
+#pragma HLS LOOP_TRIPCOUNT min=2 max=257
+            const int32_t rows = k < d.out_h ? dw_need(d, k) - (k == 0 ? -1 : dw_need(d, k - 1)) : 0;
+            const int32_t n_load = rows * s.ncols * cw;
+            const int32_t oy = k - d.dw_lag;  // the output row computed in this step
+            const int32_t n_comp = oy >= 0 ? s.n_out * cw * d.blocks : 0;
+            // overlapped (lag 1): load and compute side by side; serial (lag 0): load, then compute
+            const int32_t c0 = d.dw_lag ? 0 : n_load;  // first compute iteration
+            const int32_t n_iter = d.dw_lag ? (n_load > n_comp ? n_load : n_comp) : n_load + n_comp;
+            int32_t ox = 0, j = 0, br = 0, bc = 0, blk = 0;  // output pixel (strip), channel word, tap block
+            int32_t acc[BUS_BYTES];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+        DW_STEP:
+            for (int32_t i = 0; i < n_iter; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB*DW_NRB
+                ENGINE_ITER(LOOP_DW_STEP);
+                // ---- load one word of the rows for the next output row
+                if (i < n_load) {
+                    const lanes_t v = in.read();
+                    OC_WRB(lb, lrb * DW_NCB + lrel % DW_NCB, (lrel / DW_NCB) * cw + lv, v);
+                    if (++lv == cw) {
+                        lv = 0;
+                        ++lrel;
+                        if (++lx == s.ncols) {
+                            lx = 0;
+                            lrel = s.cx0 - s.xs;
+                            ++ly;
+                            lrb = lrb == DW_NRB - 1 ? 0 : lrb + 1;
+                        }
+                    }
+                }
+                // ---- one output word of row oy, one tap block
+                if (i >= c0 && i < c0 + n_comp) {
+                    bool row_ok[DW_TB], col_ok[DW_TB];
+                    int32_t rbank[DW_TB], cbank[DW_TB], caddr[DW_TB];
+#pragma HLS ARRAY_PARTITION variable=row_ok complete
+#pragma HLS ARRAY_PARTITION variable=col_ok complete
+#pragma HLS ARRAY_PARTITION variable=rbank complete
+#pragma HLS ARRAY_PARTITION variable=cbank complete
+#pragma HLS ARRAY_PARTITION variable=caddr complete
+                    for (int32_t a = 0; a < DW_TB; ++a) {
+#pragma HLS UNROLL
+                        const int32_t ky = br * DW_TB + a;
+                        const int32_t iy = oy * d.stride_h - d.pad_top + ky * d.dil_h;
+                        row_ok[a] = ky < d.k_h && iy >= 0 && iy < d.in_h;
+                        rbank[a] = row_ok[a] ? iy % DW_NRB : 0;
+                    }
+                    const int32_t px = (s.ox0 + ox) * d.stride_w - d.pad_left;  // window column 0
+                    for (int32_t e = 0; e < DW_TB; ++e) {
+#pragma HLS UNROLL
+                        const int32_t kx = bc * DW_TB + e;
+                        const int32_t ix = px + kx * d.dil_w;
+                        const int32_t rel = ix - s.xs;
+                        col_ok[e] = kx < d.k_w && ix >= 0 && ix < d.in_w;
+                        cbank[e] = rel % DW_NCB;
+                        caddr[e] = (rel / DW_NCB) * cw + j;
+                    }
+                    // each column bank is read at the address of the one block column it holds (the block's
+                    // DW_TB columns fall in distinct banks: DW_NCB = DW_TB is prime and dil_w % DW_NCB != 0)
+                    int32_t baddr[DW_NCB];
+#pragma HLS ARRAY_PARTITION variable=baddr complete
+                    for (int32_t c = 0; c < DW_NCB; ++c) {
+#pragma HLS UNROLL
+                        baddr[c] = 0;
+                        for (int32_t e = 0; e < DW_TB; ++e) {
+#pragma HLS UNROLL
+                            if (cbank[e] == c) baddr[c] = caddr[e];
+                        }
+                    }
+                    lanes_t v[DW_NRB][DW_NCB];
+#pragma HLS ARRAY_PARTITION variable=v complete dim=0
+                    for (int32_t rb = 0; rb < DW_NRB; ++rb) {
+#pragma HLS UNROLL
+                        for (int32_t c = 0; c < DW_NCB; ++c) {
+#pragma HLS UNROLL
+#ifndef PYFLOW_FAULT_RUNTIME_LANE
+                            const int32_t bank = rb * DW_NCB + c;  // a static bank per read
+#else  // test build only: banks that rotate with the pixel, what the access check must catch
+                            const int32_t bank = (rb * DW_NCB + c + ox) % (DW_NRB * DW_NCB);
+#endif
+                            v[rb][c] = OC_RDB(lb, bank, baddr[c]);
+                        }
+                    }
+                    const dwblk_t wb = OC_RD(wdw, j * d.blocks + blk);
+                    int32_t partial[BUS_BYTES];  // this tap block: an adder tree per lane
+#pragma HLS ARRAY_PARTITION variable=partial complete
+                    for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                        partial[lane] = 0;
+                    }
+                    for (int32_t a = 0; a < DW_TB; ++a) {
+#pragma HLS UNROLL
+                        for (int32_t e = 0; e < DW_TB; ++e) {
+#pragma HLS UNROLL
+                            const bool inside = row_ok[a] && col_ok[e];
+                            const lanes_t &src = v[rbank[a]][cbank[e]];
+                            for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                                const int8_t x = inside ? src.b[lane] : pad;
+                                partial[lane] += (int32_t)x * (int32_t)wb.w[a * DW_TB + e][lane];
+                            }
+                        }
+                    }
+                    // the only loop-carried value: acc = (first block ? bias : acc) + partial, one add per cycle
+                    if (blk == 0) {
+                        const tbl32_t bj = OC_RDB(bias, j % TBL_BANKS, j / TBL_BANKS);
+                        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                            acc[lane] = bj.v[lane] + partial[lane];
+                        }
+                    } else {
+                        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                            acc[lane] += partial[lane];
+                        }
+                    }
+                    if (blk == d.blocks - 1) {
+                        const tbl32_t mj = OC_RDB(mult, j % TBL_BANKS, j / TBL_BANKS);
+                        const tbl8_t sj = OC_RDB(shift, j % TBL_BANKS, j / TBL_BANKS);
+                        int8_t o[BUS_BYTES];
+                        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                            const int32_t r = multiply_by_quantized_multiplier(acc[lane], mj.v[lane], sj.v[lane]);
+                            const int8_t q = (int8_t)clamp_i32((int64_t)r + d.out_offset, d.act_min, d.act_max);
+                            o[lane] = j * BUS_BYTES + lane < d.out_c ? q : (int8_t)0;
+                        }
+                        out.write(pack_word(o));
+                    }
+                    // next (tap block, channel word, pixel)
+                    if (++blk == d.blocks) {
+                        blk = 0;
+                        br = 0;
+                        bc = 0;
+                        if (++j == cw) {
+                            j = 0;
+                            ++ox;
+                        }
+                    } else if (++bc == d.tb_cols) {
+                        bc = 0;
+                        ++br;
+                    }
+                }
+            }
         }
-        dw_store_row(fm_out, d.out_addr + oy * d.out_w * cw_out, d.out_w * cw_out, orow);
     }
+}
+
+// ------------------------------------------------------------------------------------------------ write
+static void dw_write(const layer_desc_t &d, hls::stream<bus_t> &in, bus_t *fm) {
+DW_WRITE_STRIPS:
+    for (int32_t st = 0; st < d.n_strips; ++st) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=8
+        const dw_strip_t s = dw_strip_at(d, st);
+    DW_WRITE_ROWS:
+        for (int32_t oy = 0; oy < d.out_h; ++oy) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=256
+            const int32_t addr = d.out_addr + (oy * d.out_w + s.ox0) * d.cw_out;
+        DW_WRITE:
+            for (int32_t i = 0; i < s.n_out * d.cw_out; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB
+                ENGINE_ITER(LOOP_DW_WRITE);
+                fm[addr + i] = in.read();
+            }
+        }
+    }
+#ifdef PYFLOW_FAULT_WRITE_PAST_END  // test build only: one word past the output tensor
+    fm[d.out_addr + d.out_h * d.out_w * d.cw_out] = splat_word((int8_t)0x5a);
+#endif
+}
+
+static void dw_stream(const layer_desc_t &d, const bus_t *fm_in, bus_t *fm_out, const dwblk_t wdw[DW_WT_ENTRIES],
+                      const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
+                      const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
+#pragma HLS DATAFLOW
+    hls::stream<bus_t> raw;
+#pragma HLS STREAM variable=raw depth=64
+    hls::stream<lanes_t> words;
+#pragma HLS STREAM variable=words depth=64
+    hls::stream<bus_t> outs;
+#pragma HLS STREAM variable=outs depth=64
+    dw_read(d, fm_in, raw);
+    dw_expand(d, raw, words);
+    dw_step(d, words, outs, wdw, bias, mult, shift);
+    dw_write(d, outs, fm_out);
 }
 
 #endif

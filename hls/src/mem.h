@@ -1,24 +1,62 @@
-// Burst loads of per-output-channel tables (bias, requant multiplier/shift, FC double scale) from the
-// parameter image into on-chip arrays. Tables are packed little-endian, BUS_BYTES/4 int32 (or BUS_BYTES/8
-// doubles) per bus word, each table starting on a word boundary.
+// Per-channel tables of the current layer, loaded from the parameter image once per layer: folded bias,
+// requant multiplier and shift (int32 little-endian in DDR, channel order, padded to whole entries of
+// BUS_BYTES channels), and for the LiteRT FULLY_CONNECTED the double effective scales (F64_BANKS = BUS_BYTES / 8
+// per bus word).
+// On chip: entry e (channels e*BUS_BYTES ..) in bank e % TBL_BANKS at e / TBL_BANKS, TBL_BANKS = PO / BUS_BYTES
+// banks: an output-channel tile t of the MAC array reads entry t*TBL_BANKS + k from bank k (static) at t; the
+// depthwise unit reads one entry per cycle (one read, any bank).
 #ifndef PYFLOW_MEM_H
 #define PYFLOW_MEM_H
 
 #include "engine_types.h"
 
-static void load_i32_table(const bus_t *wt, int32_t addr, int32_t n, int32_t table[MAX_COUT]) {
-    const int32_t per_word = BUS_BYTES / 4;
-    const int32_t n_words = ceil_div(n, per_word);
-QUANT_LOAD_I32:
-    for (int32_t w = 0; w < n_words; ++w) {
+// An int32 table entry arrives in TBL_WORDS bus words (BUS_BYTES / 4 channels per word).
+#define TBL_WORDS 4
+
+static void load_table32(const bus_t *wt, int32_t addr, int32_t entries, tbl32_t table[TBL_BANKS][TBL_DEPTH]) {
+    tbl32_t e;
+    int32_t k = 0, n = 0;  // word in the entry, entry
+TBL_LOAD:
+    for (int32_t i = 0; i < entries * TBL_WORDS; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/(BUS_BYTES/4)
-        ENGINE_COUNT(CNT_QUANT_LOAD);
-        const bus_t word = wt[addr + w];
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/BUS_BYTES*TBL_WORDS
+        ENGINE_ITER(LOOP_TBL_LOAD);
+        const bus_t word = wt[addr + i];
         for (int32_t j = 0; j < BUS_BYTES / 4; ++j) {
 #pragma HLS UNROLL
-            const int32_t idx = w * per_word + j;
-            if (idx < n) table[idx] = word_i32(word, j);
+            for (int32_t q = 0; q < TBL_WORDS; ++q) {
+#pragma HLS UNROLL
+                if (k == q) e.v[q * (BUS_BYTES / 4) + j] = word_i32(word, j);
+            }
+        }
+        if (++k == TBL_WORDS) {
+            OC_WRB(table, n % TBL_BANKS, n / TBL_BANKS, e);
+            k = 0;
+            ++n;
+        }
+    }
+}
+
+static void load_table8(const bus_t *wt, int32_t addr, int32_t entries, tbl8_t table[TBL_BANKS][TBL_DEPTH]) {
+    tbl8_t e;
+    int32_t k = 0, n = 0;
+TBL_LOAD8:
+    for (int32_t i = 0; i < entries * TBL_WORDS; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/BUS_BYTES*TBL_WORDS
+        ENGINE_ITER(LOOP_TBL_LOAD);
+        const bus_t word = wt[addr + i];
+        for (int32_t j = 0; j < BUS_BYTES / 4; ++j) {
+#pragma HLS UNROLL
+            for (int32_t q = 0; q < TBL_WORDS; ++q) {
+#pragma HLS UNROLL
+                if (k == q) e.v[q * (BUS_BYTES / 4) + j] = (int8_t)word_i32(word, j);  // shifts: -31 .. 30
+            }
+        }
+        if (++k == TBL_WORDS) {
+            OC_WRB(table, n % TBL_BANKS, n / TBL_BANKS, e);
+            k = 0;
+            ++n;
         }
     }
 }
@@ -32,22 +70,37 @@ static inline double bits_to_f64(uint64_t bits) {
     return rawBitsToDouble((ap_ulong)bits);
 }
 
-static void load_f64_table(const bus_t *wt, int32_t addr, int32_t n, double table[MAX_COUT]) {
-    const int32_t per_word = BUS_BYTES / 8;
-    const int32_t n_words = ceil_div(n, per_word);
-QUANT_LOAD_F64:
-    for (int32_t w = 0; w < n_words; ++w) {
+// Channel c in bank c % F64_BANKS at c / F64_BANKS: the F64_BANKS doubles of a bus word are written in one cycle.
+static void load_f64_table(const bus_t *wt, int32_t addr, int32_t n, double table[F64_BANKS][MAX_COUT / F64_BANKS]) {
+TBL_LOAD_F64:
+    for (int32_t w = 0; w < ceil_div(n, F64_BANKS); ++w) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/(BUS_BYTES/8)
-        ENGINE_COUNT(CNT_QUANT_LOAD);
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/F64_BANKS
+        ENGINE_ITER(LOOP_TBL_LOAD);
         const bus_t word = wt[addr + w];
-        for (int32_t j = 0; j < BUS_BYTES / 8; ++j) {
+        for (int32_t j = 0; j < F64_BANKS; ++j) {
 #pragma HLS UNROLL
-            const int32_t idx = w * per_word + j;
-            const uint64_t bits = (uint64_t)word.range(64 * j + 63, 64 * j);
-            if (idx < n) table[idx] = bits_to_f64(bits);
+            OC_WRB(table, j, w, bits_to_f64((uint64_t)word.range(64 * j + 63, 64 * j)));
         }
     }
+}
+
+// bias / multiplier / shift of d.out_c channels (d.cw_out entries); the FC double scales when the layer asks.
+static void load_tables(const bus_t *wt, const layer_desc_t &d, tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                        tbl32_t mult[TBL_BANKS][TBL_DEPTH], tbl8_t shift[TBL_BANKS][TBL_DEPTH],
+                        double scale[F64_BANKS][MAX_COUT / F64_BANKS]) {
+    OC_DECLARE(bias, TBL_BANKS, OC_S2P);
+    OC_DECLARE(mult, TBL_BANKS, OC_S2P);
+    OC_DECLARE(shift, TBL_BANKS, OC_S2P);
+    OC_DECLARE(scale, F64_BANKS, OC_S2P);
+    load_table32(wt, d.bias_addr, d.cw_out, bias);
+    load_table32(wt, d.mult_addr, d.cw_out, mult);
+    load_table8(wt, d.shift_addr, d.cw_out, shift);
+#ifndef PYFLOW_FLAVOR_TFLM
+    if (d.fc_double) load_f64_table(wt, d.scale_addr, d.out_c, scale);
+#else
+    (void)scale;
+#endif
 }
 
 #endif

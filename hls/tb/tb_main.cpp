@@ -47,21 +47,88 @@ struct TensorRef {
 
 int failures_printed = 0;
 
-bool set_desc_field(layer_desc_t &d, const std::string &k, int32_t v) {
-#define FIELD(f)          \
-    if (k == #f) {        \
-        d.f = v;          \
-        return true;      \
+int words_for(int channels) { return ceil_div(channels, BUS_BYTES); }
+
+size_t tensor_words(const TensorRef &t) {
+    if (t.esize != 1) return ((size_t)t.h * t.w * t.c * t.esize + BUS_BYTES - 1) / BUS_BYTES;
+    return (size_t)t.h * t.w * words_for(t.c);
+}
+
+// Guard words around every tensor of the arena: filled with GUARD_BYTE before the first layer, checked after every
+// layer. A changed guard word, or a non-zero padding lane (channels beyond C in a pixel's last word) of the
+// layer's int8 output, fails the layer.
+const uint8_t GUARD_BYTE = 0xa5;
+
+bus_t guard_word() {
+    bus_t w = 0;
+    for (int lane = 0; lane < BUS_BYTES; ++lane) lane_set(w, lane, (int8_t)GUARD_BYTE);
+    return w;
+}
+
+template <typename F>
+void for_each_guard(const std::map<int, TensorRef> &tensors, long long guard_words, F f) {
+    for (const auto &kv : tensors) {
+        const TensorRef &t = kv.second;
+        const size_t n = tensor_words(t);
+        for (long long g = 1; g <= guard_words; ++g) {
+            f(t, (size_t)t.addr - (size_t)g, "before");
+            f(t, (size_t)t.addr + n - 1 + (size_t)g, "after");
+        }
     }
-    FIELD(op) FIELD(in_h) FIELD(in_w) FIELD(in_c) FIELD(out_h) FIELD(out_w) FIELD(out_c)
-    FIELD(k_h) FIELD(k_w) FIELD(stride_h) FIELD(stride_w) FIELD(dil_h) FIELD(dil_w) FIELD(pad_top) FIELD(pad_left)
-    FIELD(depth_mult) FIELD(k_len) FIELD(blk) FIELD(in_addr) FIELD(in2_addr) FIELD(out_addr)
-    FIELD(wt_addr) FIELD(bias_addr) FIELD(mult_addr) FIELD(shift_addr) FIELD(scale_addr)
-    FIELD(in_offset) FIELD(in2_offset) FIELD(out_offset) FIELD(weights_offset) FIELD(act_min) FIELD(act_max)
-    FIELD(left_shift) FIELD(in1_mult) FIELD(in1_shift) FIELD(in2_mult) FIELD(in2_shift) FIELD(out_mult)
-    FIELD(out_shift)
-#undef FIELD
-    return false;
+}
+
+// "" when every guard word is intact and the output's padding lanes are zero, else what was found first.
+std::string check_guards(const std::vector<bus_t> &arena, const std::map<int, TensorRef> &tensors,
+                         long long guard_words, const TensorRef &out) {
+    std::string problem;
+    const bus_t guard = guard_word();
+    for_each_guard(tensors, guard_words, [&](const TensorRef &t, size_t addr, const char *where) {
+        if (problem.empty() && arena[addr] != guard)
+            problem = "guard word " + std::to_string(addr) + " " + where + " tensor " + std::to_string(t.tensor) +
+                      " overwritten";
+    });
+    if (problem.empty() && out.esize == 1 && out.c % BUS_BYTES) {
+        const int cw = words_for(out.c);
+        for (size_t p = 0; p < (size_t)out.h * out.w && problem.empty(); ++p) {
+            const bus_t &w = arena[(size_t)out.addr + p * cw + cw - 1];
+            for (int lane = out.c % BUS_BYTES; lane < BUS_BYTES; ++lane)
+                if (lane_get(w, lane) != 0) {
+                    problem = "padding lane " + std::to_string(lane) + " of pixel " + std::to_string(p) +
+                              " of tensor " + std::to_string(out.tensor) + " is not zero";
+                    break;
+                }
+        }
+    }
+    return problem;
+}
+
+// JSON of the access check of one layer: per loop that ran, the most reads / writes of one bank of each array
+// in one iteration; and the violations.
+std::string access_json() {
+    std::string j = "{";
+    bool first_loop = true;
+    for (int loop = 0; loop < LOOP_COUNT; ++loop) {
+        if (!g_engine_counters[loop]) continue;
+        j += std::string(first_loop ? "" : ", ") + "\"" + ENGINE_LOOP_NAMES[loop] + "\": {";
+        first_loop = false;
+        bool first = true;
+        for (int k = 0; k < g_oc_n_arrays; ++k) {
+            const oc_loop_array_max &m = g_oc_max[loop][k];
+            if (!m.reads && !m.writes) continue;
+            j += std::string(first ? "" : ", ") + "\"" + g_oc_arrays[k].name + "\": [" + std::to_string(m.reads) +
+                 ", " + std::to_string(m.writes) + "]";
+            first = false;
+        }
+        j += "}";
+    }
+    j += "}, \"access_violations\": [";
+    for (int v = 0; v < g_oc_n_violations; ++v) {
+        const oc_violation &x = g_oc_violations[v];
+        j += std::string(v ? ", " : "") + "\"" + ENGINE_LOOP_NAMES[x.loop] + " " + x.array + " bank " +
+             std::to_string(x.bank) + ": " + std::to_string(x.reads) + " reads, " + std::to_string(x.writes) +
+             " writes: " + x.what + "\"";
+    }
+    return j + "]";
 }
 
 // Dense bytes of a tensor (float32: 4 little-endian bytes per element) <-> its arena layout.
@@ -337,7 +404,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     std::vector<Layer> layers;
-    long long arena_words = 0, image_words = 0, bus_bits = 0;
+    long long arena_words = 0, image_words = 0, bus_bits = 0, guard_words = 0;
     std::string line;
     while (std::getline(lf, line)) {
         std::istringstream ss(line);
@@ -354,6 +421,7 @@ int main(int argc, char **argv) {
             arena_words = std::atoll(kv["arena_words"].c_str());
             image_words = std::atoll(kv["image_words"].c_str());
             bus_bits = std::atoll(kv["axi_bits"].c_str());
+            guard_words = std::atoll(kv["guard_words"].c_str());
         } else if (kind == "layer") {
             Layer L;
             std::memset(&L.d, 0, sizeof(L.d));
@@ -362,7 +430,7 @@ int main(int argc, char **argv) {
                     L.name = p.second;
                 } else if (p.first == "where") {
                     L.on_engine = p.second == "engine";
-                } else if (!set_desc_field(L.d, p.first, (int32_t)std::atoll(p.second.c_str()))) {
+                } else if (!desc_set_field(L.d, p.first.c_str(), (int32_t)std::atoll(p.second.c_str()))) {
                     L.meta[p.first] = std::atoll(p.second.c_str());
                 }
             }
@@ -421,6 +489,30 @@ int main(int argc, char **argv) {
     std::vector<bus_t> arena(arena_alloc, bus_t(0));
     std::map<int, bool> produced;
 
+    // every tensor of the layer table, for the guard words
+    std::map<int, TensorRef> tensors;
+    for (const Layer &L : layers) {
+        const layer_desc_t &d = L.d;
+        tensors[(int)L.get("in_tensor")] = {(int)L.get("in_tensor"), d.in_addr, d.in_h, d.in_w, d.in_c,
+                                            L.get("in_float") == 1 ? 4 : 1};
+        tensors[(int)L.get("out_tensor")] = {(int)L.get("out_tensor"), d.out_addr, d.out_h, d.out_w, d.out_c,
+                                             L.get("out_float") == 1 ? 4 : 1};
+        if (L.get("in2_tensor") >= 0)
+            tensors[(int)L.get("in2_tensor")] = {(int)L.get("in2_tensor"), d.in2_addr, (int)L.get("in2_h"),
+                                                 (int)L.get("in2_w"), (int)L.get("in2_c"), 1};
+    }
+    for (const auto &kv : tensors) {
+        if ((long long)kv.second.addr < guard_words ||
+            (long long)(kv.second.addr + tensor_words(kv.second)) + guard_words > arena_words) {
+            std::printf("TB RESULT: FAIL tensor %d has no room for its guard words in the arena\n", kv.first);
+            return 1;
+        }
+    }
+    {
+        const bus_t guard = guard_word();
+        for_each_guard(tensors, guard_words, [&](const TensorRef &, size_t addr, const char *) { arena[addr] = guard; });
+    }
+
     auto tensor_bytes = [](const TensorRef &t) { return (size_t)t.h * t.w * t.c * t.esize; };
     auto vec_path = [&](int tensor) { return vec_dir + "/tensor_" + std::to_string(tensor) + ".bin"; };
     std::string fail_reason;
@@ -465,7 +557,7 @@ int main(int argc, char **argv) {
             if (first_failed.empty()) first_failed = std::to_string(L.index) + " " + L.name;
             continue;
         }
-        for (int k = 0; k < CNT_COUNT; ++k) g_engine_counters[k] = 0;
+        oc_reset();
         if (L.on_engine && (in_float || out_float)) {
             std::printf("TB RESULT: FAIL layer %d: float32 tensor on the engine\n", L.index);
             return 1;
@@ -524,6 +616,21 @@ int main(int argc, char **argv) {
             }
             if (mismatches) result = "FAIL";
         }
+        // ---- guard words, padding lanes, on-chip access check ----
+        const std::string guard = check_guards(arena, tensors, guard_words, out);
+        if (!guard.empty()) {
+            std::printf("GUARD layer %d %s: %s\n", L.index, L.name.c_str(), guard.c_str());
+            if (result == "PASS") result = "GUARD";
+            if (fail_reason.empty()) fail_reason = guard;
+            const bus_t gw = guard_word();  // restore, so that the next layers are judged on their own writes
+            for_each_guard(tensors, guard_words, [&](const TensorRef &, size_t addr, const char *) { arena[addr] = gw; });
+        }
+        for (int v = 0; v < g_oc_n_violations; ++v) {
+            const oc_violation &x = g_oc_violations[v];
+            std::printf("ACCESS layer %d %s: loop %s, array %s, bank %d: %d reads, %d writes in one iteration: %s\n",
+                        L.index, L.name.c_str(), ENGINE_LOOP_NAMES[x.loop], x.array, x.bank, x.reads, x.writes, x.what);
+        }
+        if (g_oc_n_violations && result == "PASS") result = "ACCESS";
         if (result != "PASS") {
             ++failed_layers;
             if (first_failed.empty()) first_failed = std::to_string(L.index) + " " + L.name;
@@ -535,10 +642,10 @@ int main(int argc, char **argv) {
                           "\"result\": \"%s\", \"iterations\": {",
                      L.index, L.name.c_str(), L.on_engine ? "engine" : "host", got.size(), mismatches,
                      result.c_str());
-        for (int k = 0; k < CNT_COUNT; ++k)
-            std::fprintf(rep, "%s\"%s\": %llu", k ? ", " : "", ENGINE_COUNTER_NAMES[k],
+        for (int k = 0; k < LOOP_COUNT; ++k)
+            std::fprintf(rep, "%s\"%s\": %llu", k ? ", " : "", ENGINE_LOOP_NAMES[k],
                          (unsigned long long)g_engine_counters[k]);
-        std::fprintf(rep, "}}\n");
+        std::fprintf(rep, "}, \"access\": %s}\n", access_json().c_str());
     }
     std::fclose(rep);
     int engine_layers = 0;
@@ -546,7 +653,8 @@ int main(int argc, char **argv) {
     std::printf("layers %d:%d run: %d on the engine, %d on the host; %d failed\n", first, last, engine_layers,
                 last - first - engine_layers, failed_layers);
     if (failed_layers) {
-        std::printf("TB RESULT: FAIL %d layer(s) differ or lack vectors; first: layer %s%s%s\n", failed_layers,
+        std::printf("TB RESULT: FAIL %d layer(s) differ, lack vectors or break a check; first: layer %s%s%s\n",
+                    failed_layers,
                     first_failed.c_str(), fail_reason.empty() ? "" : "; ", fail_reason.c_str());
         return 1;
     }

@@ -1,6 +1,8 @@
 """From the IR to what the layer engine and its testbench consume (all under <build>/hls, nothing in hls/):
 
 - include/engine_config.h : compile-time configuration (pyflow.hls.config)
+- include/engine_desc.h   : the layer descriptor struct and opcodes (pyflow.hls.descriptor)
+- include/engine_loops.h  : the ids of the pipelined loops (pyflow.hls.loops, the per-loop II table)
 - memory_map.h            : arena/image sizes, tensor addresses, descriptor table (for a driver)
 - layers.txt              : the same descriptors, read by the testbench at run time
 - ddr_image.bin           : parameter image: per layer weights, folded biases, multipliers, shifts
@@ -9,12 +11,12 @@
 
 Layouts (bus word = config.bus_bytes int8 lanes, little-endian):
 - activations: NHWC, channels padded to whole words (every pixel starts on a word boundary), zero pad lanes;
+  every tensor sits between GUARD_WORDS guard words that no layer may write (the testbench checks them);
 - float32 tensors (a float model input before QUANTIZE, a DEQUANTIZE output; host ops only): dense NHWC
   little-endian float32, 4 bytes per element, no channel padding, from a word boundary;
-- CONV_2D / FC weights: one row per output channel: (KH, KW, C) flattened densely (no per-tap padding), padded
-  once to a multiple of max(PI, bus bytes) (= k_len, the im2col window of conv.h); rows padded to a multiple of PO;
-- DEPTHWISE weights: per channel tile (one word of input channels) and depth-multiplier pass m, MAX_K x MAX_K
-  tap-slot words (ky * MAX_K + kx; slots outside the kernel are zero), lane = input channel in the tile;
+- CONV_2D / FC weights: the MAC-array slices in the order conv.h streams them (pyflow.hls.conv_plan);
+- DEPTHWISE weights: tap blocks per output channel word (pyflow.hls.dw_plan);
+- per-channel tables: int32 per channel, padded to whole words of bus-bytes channels;
 - bias is folded: bias + input_offset * sum(weights) (FC also + weights_offset * I * input_offset), so the MAC
   array multiplies raw int8 values and spatial padding with the input zero point cancels exactly.
 """
@@ -31,23 +33,18 @@ from pyflow import quant
 from pyflow.fileio import write_bytes, write_text
 from pyflow.errors import FlowError
 from pyflow.hls.config import EngineConfig, render_config_header
+from pyflow.hls.conv_plan import conv_fields, conv_weight_image, is_pointwise
+from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, render_desc_header
+from pyflow.hls.dw_plan import dw_fields, dw_weight_image
+from pyflow.hls.loops import render_loops_header
 from pyflow.hls.render import render
 from pyflow.ir import Graph, Op
 
-ENGINE_OPS = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "ADD": 3, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 5, "MEAN": 6,
-              "FULLY_CONNECTED": 7}
-HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103, "SOFTMAX": 104}
 # DEQUANTIZE has no opcode of its own: it runs as OP_QUANTIZE, the host's dtype conversion (int -> int, float -> int,
 # int -> float), the direction given by the layer's in_float / out_float metadata.
 HOST_ALIASES = {"DEQUANTIZE": "QUANTIZE"}
 FLOAT_BYTES = 4  # float32 tensors in the arena and in the vectors
-
-# layer_desc_t fields (hls/src/engine_types.h); everything else in a layer record is testbench metadata.
-DESC_FIELDS = ("op", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
-               "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult", "k_len", "blk", "in_addr", "in2_addr", "out_addr",
-               "wt_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr", "in_offset", "in2_offset",
-               "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult", "in1_shift",
-               "in2_mult", "in2_shift", "out_mult", "out_shift")
+GUARD_WORDS = 2  # arena words before and after every tensor that no layer writes
 INT32 = (quant.INT32_MIN, quant.INT32_MAX)
 
 
@@ -122,6 +119,19 @@ def _per_channel(values: np.ndarray, channels: int) -> np.ndarray:
     return np.broadcast_to(values, (channels,)) if values.size == 1 else values
 
 
+def _add_tables(image: "_Image", f: dict, bias: np.ndarray, requant, oc: int, bus_bytes: int, what: str):
+    """Folded bias, multiplier and shift per output channel, each padded to whole words of bus-bytes channels."""
+    entries = -(-oc // bus_bytes) * bus_bytes
+
+    def padded(values) -> np.ndarray:
+        out = np.zeros(entries, np.int64)
+        out[:oc] = values
+        return out
+    f["bias_addr"] = image.add_i32(padded(bias), f"{what} folded bias")
+    f["mult_addr"] = image.add_i32(padded(_per_channel(requant.multiplier, oc)), f"{what} multiplier")
+    f["shift_addr"] = image.add_i32(padded(_per_channel(requant.shift, oc)), f"{what} shift")
+
+
 def tensor_words(tensor, bus_bytes: int) -> int:
     """Arena words of one tensor: int8/uint8 NHWC with channels padded per pixel, float32 dense."""
     h, w, c = hwc(tensor.shape)
@@ -145,12 +155,6 @@ def _check_int8(graph: Graph, op: Op):
                             "the engine runs int8 only")
 
 
-def _is_pointwise(f: dict) -> bool:
-    """conv.h's pointwise fast path: 1x1, stride 1, no padding, same size (FULLY_CONNECTED included)."""
-    return (f["k_h"] == f["k_w"] == f["stride_h"] == f["stride_w"] == 1 and f["pad_top"] == 0
-            and f["pad_left"] == 0 and f["in_h"] == f["out_h"] and f["in_w"] == f["out_w"])
-
-
 def _pool_has_empty_window(f: dict) -> bool:
     """True when some output position's window has no in-image tap (pool.h's count would be 0)."""
     def empty(out: int, size: int, k: int, stride: int, pad: int) -> bool:
@@ -159,38 +163,15 @@ def _pool_has_empty_window(f: dict) -> bool:
             or empty(f["out_w"], f["in_w"], f["k_w"], f["stride_w"], f["pad_left"]))
 
 
-def conv_block(cfg: EngineConfig, what: str, ih: int, iw: int, cw_in: int, oh: int, ow: int, cw_out: int, kh: int,
-               kw: int, sh: int, dh: int, pointwise: bool, k_len: int) -> int:
-    """The descriptor's `blk` of a CONV_2D / FULLY_CONNECTED: the block conv.h keeps on chip while it runs ALL
-    output-channel tiles. Pointwise: pixels per block (input windows <= BLK_IN_BYTES, outputs <= BLK_OUT_WORDS).
-    Otherwise: output rows per block (also: the band of input rows they read <= BAND_WORDS)."""
-    bb = cfg.bus_bytes
-    out_words = cfg.blk_out_bytes // bb
-    if pointwise:
-        return max(1, min(oh * ow, cfg.blk_in_bytes // k_len, out_words // cw_out))
-    rows = 0
-    for r in range(1, oh + 1):
-        band = min(ih, (r - 1) * sh + (kh - 1) * dh + 1)
-        if r * ow * k_len > cfg.blk_in_bytes or r * ow * cw_out > out_words or band * iw * cw_in * bb > cfg.band_bytes:
-            break
-        rows = r
-    if rows == 0:
-        raise FlowError(f"{what}: one output row ({ow} windows of {k_len} B, {ow * cw_out} output words, input band "
-                        f"of {min(ih, (kh - 1) * dh + 1)} rows x {iw * cw_in} words) does not fit the block buffers "
-                        f"(blk_in_bytes={cfg.blk_in_bytes}, blk_out_bytes={cfg.blk_out_bytes}, "
-                        f"band_bytes={cfg.band_bytes})")
-    return rows
-
-
 def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
     cfg = config.validate()
     bb = cfg.bus_bytes
     if len(graph.inputs) != 1:
         raise FlowError(f"model '{graph.name}' has {len(graph.inputs)} inputs; the testbench supports one")
 
-    # ---- activation arena: the input, then every op output, each word aligned ----
+    # ---- activation arena: the input, then every op output, each between guard words ----
     tensor_addr: dict[int, int] = {}
-    arena = 0
+    arena = GUARD_WORDS
     for t in [graph.inputs[0]] + [op.output for op in graph.ops]:
         tensor = graph.tensor(t)
         if tensor.dtype not in ("int8", "uint8", "float32"):
@@ -199,7 +180,7 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
         if tensor.shape[0] != 1:
             raise FlowError(f"tensor {t} has batch {tensor.shape[0]}; the engine runs batch 1")
         tensor_addr[t] = arena
-        arena += tensor_words(tensor, bb)
+        arena += tensor_words(tensor, bb) + GUARD_WORDS
     if arena * bb > cfg.fm_depth_bytes:
         raise FlowError(f"activation arena needs {arena * bb} bytes > fm_depth_bytes={cfg.fm_depth_bytes}")
 
@@ -222,9 +203,9 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     ih, iw, ic = hwc(x.shape)
     oh, ow, oc = hwc(y.shape)
     f = dict.fromkeys(DESC_FIELDS, 0)
-    f.update(in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc, in_addr=addr[op.inputs[0]],
-             out_addr=addr[op.output], stride_h=1, stride_w=1, dil_h=1, dil_w=1, k_h=1, k_w=1, depth_mult=1,
-             in2_addr=0, act_min=-128, act_max=127)
+    f.update(in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc, cw_in=-(-ic // bb), cw_out=-(-oc // bb),
+             in_addr=addr[op.inputs[0]], out_addr=addr[op.output], stride_h=1, stride_w=1, dil_h=1, dil_w=1, k_h=1,
+             k_w=1, depth_mult=1, in2_addr=0, act_min=-128, act_max=127)
     meta = {"index": op.index, "in_tensor": op.inputs[0], "out_tensor": op.output, "in2_tensor": -1}
     where = "engine"
     what = f"op {op.index} {kind}"
@@ -232,11 +213,8 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     if kind in ENGINE_OPS:
         _check_int8(graph, op)
         f["op"] = ENGINE_OPS[kind]
-        if oc > cfg.max_cout:
-            raise FlowError(f"{what}: {oc} output channels > max_cout={cfg.max_cout}")
-        # MAX_WIDTH bounds the engine's loop trip counts (LOOP_TRIPCOUNT max): every map side must fit it
-        if max(ih, iw, oh, ow) > cfg.max_width:
-            raise FlowError(f"{what}: feature map {ih}x{iw} -> {oh}x{ow} has a side > max_width={cfg.max_width}")
+        if max(oc, ic) > cfg.max_cout:
+            raise FlowError(f"{what}: {max(oc, ic)} channels > max_cout={cfg.max_cout}")
     elif kind in HOST_OPS or kind in HOST_ALIASES:
         f["op"] = HOST_OPS[HOST_ALIASES.get(kind, kind)]
         where = "host"
@@ -264,21 +242,11 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
             bias = (p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=(1, 2, 3))
                     + p.weights_offset * ic * p.input_offset)
             f["weights_offset"] = p.weights_offset
-        cw_in = -(-ic // bb)
-        # dense window: KH x KW taps of ic bytes (the im2col of conv.h), padded once to whole MAC-array slices;
-        # 1x1 / FC: ic padded to max(PI, bus bytes) = the pixel's whole words (the pointwise fast path)
-        k_len = _ceil(kh * kw * ic, cfg.row_align)
-        if k_len > cfg.win_bytes:
-            raise FlowError(f"{what}: window of {kh}x{kw}x{ic} needs {k_len} bytes > win_bytes={cfg.win_bytes}")
-        rows = np.zeros((_ceil(oc, cfg.po), k_len), np.int8)
-        rows[:oc, :kh * kw * ic] = weights.reshape(oc, kh * kw * ic)
-        f["k_len"] = k_len
-        f["blk"] = conv_block(cfg, what, ih, iw, cw_in, oh, ow, -(-oc // bb), kh, kw, f["stride_h"], f["dil_h"],
-                              pointwise=_is_pointwise({**f, "k_h": kh, "k_w": kw}), k_len=k_len)
-        f["wt_addr"] = image.add(rows.tobytes())
-        f["bias_addr"] = image.add_i32(bias, f"{what} folded bias")
-        f["mult_addr"] = image.add_i32(_per_channel(p.requant.multiplier, oc), f"{what} multiplier")
-        f["shift_addr"] = image.add_i32(_per_channel(p.requant.shift, oc), f"{what} shift")
+        f.update(conv_fields(cfg, what, ih, iw, ic, oh, ow, oc, kh, kw, f["stride_h"], f["stride_w"], f["dil_h"],
+                             f["dil_w"], f["pad_top"], f["pad_left"]))
+        f["fc_double"] = int(kind == "FULLY_CONNECTED" and flavor == "litert")
+        f["wt_addr"] = image.add(conv_weight_image(cfg, f, weights.astype(np.int8)))
+        _add_tables(image, f, bias, p.requant, oc, bb, what)
         if kind == "FULLY_CONNECTED":
             scale = np.ascontiguousarray(_per_channel(p.requant.effective_scale, oc), dtype="<f8")
             f["scale_addr"] = image.add(scale.tobytes())
@@ -286,34 +254,16 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     elif kind == "DEPTHWISE_CONV_2D":
         (kh, kw), (sh, sw), (dh, dw) = p.kernel, p.stride, p.dilation
         m = max(1, p.depth_multiplier)
-        if m > cfg.max_depth_mult:
-            raise FlowError(f"{what}: depth multiplier {m} > max_depth_mult={cfg.max_depth_mult}")
-        if (kh - 1) * dh + 1 > cfg.max_k or (kw - 1) * dw + 1 > cfg.max_k:
-            raise FlowError(f"{what}: kernel {kh}x{kw} (dilation {dh}x{dw}) spans more than max_k={cfg.max_k}")
-        if iw > cfg.max_width:
-            raise FlowError(f"{what}: input width {iw} > max_width={cfg.max_width}")
-        cw_in = -(-ic // bb)
-        if iw * cw_in * bb > cfg.line_bytes or ow * -(-oc // bb) * bb > cfg.line_bytes:
-            raise FlowError(f"{what}: a row of {iw}x{ic} in / {ow}x{oc} out needs more than line_bytes="
-                            f"{cfg.line_bytes} (channels padded to {bb}-byte words)")
-        if -(-iw // cfg.max_k) * cw_in > cfg.dw_col_words:
-            raise FlowError(f"{what}: a row of {iw}x{ic} does not fit the {cfg.max_k} line-buffer column banks "
-                            f"of {cfg.dw_col_words} words")
-        if cw_in * m > cfg.dw_wt_entries:
-            raise FlowError(f"{what}: {cw_in} channel words x depth multiplier {m} > {cfg.dw_wt_entries} on-chip "
-                            f"entries of {cfg.dw_taps} tap words (dw_wt_bytes={cfg.dw_wt_bytes})")
-        k = cfg.max_k
-        w = np.zeros((cw_in * bb, m, k, k), np.int8)
-        w[:ic, :, :kh, :kw] = p.weights.reshape(kh, kw, ic, m).transpose(2, 3, 0, 1)
-        w = w.reshape(cw_in, bb, m, k, k).transpose(0, 2, 3, 4, 1)  # tile, m, ky, kx, lane
-        bias = p.bias.astype(np.int64) + p.input_offset * p.weights.reshape(-1, oc).sum(axis=0, dtype=np.int64)
+        if oc != ic * m:
+            raise FlowError(f"{what}: {oc} output channels != {ic} inputs x depth multiplier {m}")
         f.update(k_h=kh, k_w=kw, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw, pad_top=p.padding.top,
                  pad_left=p.padding.left, depth_mult=m, in_offset=p.input_offset, out_offset=p.output_offset,
                  act_min=p.act_min, act_max=p.act_max)
-        f["wt_addr"] = image.add(np.ascontiguousarray(w).tobytes())
-        f["bias_addr"] = image.add_i32(bias, f"{what} folded bias")
-        f["mult_addr"] = image.add_i32(_per_channel(p.requant.multiplier, oc), f"{what} multiplier")
-        f["shift_addr"] = image.add_i32(_per_channel(p.requant.shift, oc), f"{what} shift")
+        f.update(dw_fields(cfg, what, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, p.padding.top,
+                           p.padding.left))
+        bias = p.bias.astype(np.int64) + p.input_offset * p.weights.reshape(-1, oc).sum(axis=0, dtype=np.int64)
+        f["wt_addr"] = image.add(dw_weight_image(cfg, f, p.weights.reshape(1, kh, kw, oc)))
+        _add_tables(image, f, bias, p.requant, oc, bb, what)
     elif kind == "ADD":
         x2 = graph.tensor(op.inputs[1])
         if tuple(x2.shape) != tuple(x.shape) or tuple(y.shape) != tuple(x.shape):
@@ -328,8 +278,6 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
             raise FlowError(f"{what}: channel count changes")
         f.update(k_h=p.filter[0], k_w=p.filter[1], stride_h=p.stride[0], stride_w=p.stride[1],
                  pad_top=p.padding.top, pad_left=p.padding.left, act_min=p.act_min, act_max=p.act_max)
-        if max(f["k_h"], f["k_w"]) > cfg.max_width:
-            raise FlowError(f"{what}: filter {f['k_h']}x{f['k_w']} has a side > max_width={cfg.max_width}")
         if kind == "AVERAGE_POOL_2D" and _pool_has_empty_window(f):
             # same condition as pyflow/reference/pooling.py; pool.h would divide by a zero count
             raise FlowError(f"{what}: an average-pool window lies entirely in the padding (no input pixel to "
@@ -398,7 +346,8 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
 
 def layers_text(pl: Plan) -> str:
     lines = ["# pyflow layer engine descriptors: one 'layer' line per op, key=value (see hls/tb/tb_main.cpp)",
-             f"arena arena_words={pl.arena_words} image_words={pl.image_words} axi_bits={pl.config.axi_bits}"]
+             f"arena arena_words={pl.arena_words} image_words={pl.image_words} axi_bits={pl.config.axi_bits} "
+             f"guard_words={GUARD_WORDS}"]
     for L in pl.layers:
         kv = [f"name={L.name}", f"where={L.where}"] + [f"{k}={v}" for k, v in L.fields.items()] + \
              [f"{k}={v}" for k, v in L.meta.items()]
@@ -424,6 +373,8 @@ def generate(graph: Graph, out_dir: Path, config: EngineConfig, flavor: str) -> 
     pl = plan(graph, config, flavor)
     out_dir = Path(out_dir)
     write_text(out_dir / "include" / "engine_config.h", render_config_header(pl.config))
+    write_text(out_dir / "include" / "engine_desc.h", render_desc_header())
+    write_text(out_dir / "include" / "engine_loops.h", render_loops_header())
     write_text(out_dir / "memory_map.h", memory_map_header(pl))
     write_text(out_dir / "layers.txt", layers_text(pl))
     write_bytes(out_dir / "ddr_image.bin", pl.image)

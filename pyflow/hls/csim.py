@@ -33,7 +33,11 @@ from pyflow.reference.runner import run as run_reference
 from pyflow.table import format_rows
 from pyflow.tflite_reader import read_model
 
-CXX_FLAGS = ("-O2", "-std=c++14", "-w")
+CXX_FLAGS = ("-O2", "-std=c++14", "-Wall", "-Wextra")
+# Off, with the reason: loop labels name the loops for Vitis (no goto uses them); HLS pragmas are unknown to g++;
+# GCC 12 reports the default constructors of ap_private (Xilinx's ap_types, included with -isystem) as
+# uninitialized through inlining -- middle-end warnings ignore -isystem once inlined into our functions.
+CXX_QUIET = ("-Wno-unused-label", "-Wno-unknown-pragmas", "-Wno-uninitialized", "-Wno-maybe-uninitialized")
 RESULT_MARKER = "TB RESULT:"
 
 
@@ -46,6 +50,8 @@ class LayerResult:
     mismatches: int
     result: str  # PASS | FAIL | NO VECTOR | NO INPUT
     iterations: dict = field(default_factory=dict)  # pipelined-loop iteration counts (engine layers)
+    access: dict = field(default_factory=dict)  # loop -> array -> [reads, writes]: most of one bank in one iteration
+    access_violations: list = field(default_factory=list)  # what the on-chip access check found
 
 
 @dataclass
@@ -93,9 +99,16 @@ def hls_include_dir() -> tuple[Path, str]:
                     "`pip install hls4ml==1.3.0` (its templates/vivado/ap_types directory is used)")
 
 
+GENERATED_HEADERS = ("engine_config.h", "engine_desc.h", "engine_loops.h")
+
+
 def _sources() -> list[Path]:
     return sorted((HLS_DIR / "src").glob("*.h")) + sorted((HLS_DIR / "src").glob("*.cpp")) + \
-        [HLS_DIR / "tb" / "tb_main.cpp"]
+        sorted((HLS_DIR / "tb").glob("*.cpp"))
+
+
+def _translation_units() -> list[Path]:
+    return [HLS_DIR / "src" / "engine.cpp"] + sorted((HLS_DIR / "tb").glob("*.cpp"))
 
 
 def _ap_headers(include: Path) -> list[Path]:
@@ -113,11 +126,12 @@ def _compiler_version(cxx: str) -> bytes:
 
 
 def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] = print,
-                      cache_dir: Path | None = None) -> tuple[Path, bool, float]:
+                      cache_dir: Path | None = None, defines: Sequence[str] = ()) -> tuple[Path, bool, float]:
     """Compile engine + testbench with g++ unless a binary for exactly these inputs exists.
 
-    The binary depends only on the sources, the config header, the ap_types headers (content), the compiler
-    (``$CXX --version``), flavor and flags (descriptors, parameter image and vectors are read at run time), so one
+    The binary depends only on the sources, the generated headers (config, descriptor, loop ids), the ap_types
+    headers (content), the compiler (``$CXX --version``), flavor, ``defines`` (test builds, e.g.
+    PYFLOW_FAULT_WRITE_PAST_END) and flags (descriptors, parameter image and vectors are read at run time), so one
     ``cache_dir`` can serve many models. Object files get unique temporary names (concurrent compiles of the same
     key do not collide) and are always removed.
     """
@@ -125,21 +139,21 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
     if cxx is None:
         raise FlowError("g++ not found: install a C++14 compiler (e.g. apt-get install g++) or set CXX")
     include, _ = hls_include_dir()
-    defines = ["-DPYFLOW_FLAVOR_TFLM"] if flavor == "tflm" else []
-    config_header = hls_build / "include" / "engine_config.h"
+    defines = (["-DPYFLOW_FLAVOR_TFLM"] if flavor == "tflm" else []) + [f"-D{name}" for name in defines]
+    generated = [hls_build / "include" / name for name in GENERATED_HEADERS]
     digest = hashlib.sha256()
-    for path in _sources() + [config_header]:
+    for path in _sources() + generated:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for path in _ap_headers(include):
         digest.update(str(path.relative_to(include)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(_compiler_version(cxx) + b"\0")
-    digest.update(" ".join([cxx, str(include), *CXX_FLAGS, *defines]).encode())
+    digest.update(" ".join([cxx, str(include), *CXX_FLAGS, *CXX_QUIET, *defines]).encode())
     csim_dir = Path(cache_dir) if cache_dir is not None else hls_build / "csim"
     binary = csim_dir / f"tb_{flavor}_{digest.hexdigest()[:16]}"
     if binary.is_file():
         return binary, False, 0.0
     csim_dir.mkdir(parents=True, exist_ok=True)
-    includes = ["-I", str(HLS_DIR / "src"), "-I", str(hls_build / "include"), "-I", str(include)]
+    includes = ["-I", str(HLS_DIR / "src"), "-I", str(hls_build / "include"), "-isystem", str(include)]
     start = time.perf_counter()
     temporaries: list[Path] = []
 
@@ -150,21 +164,25 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
         return Path(name)
 
     try:
-        # Two translation units compiled in parallel, then linked.
+        # The translation units compiled in parallel, then linked.
         objects, procs = [], []
-        for src in (HLS_DIR / "src" / "engine.cpp", HLS_DIR / "tb" / "tb_main.cpp"):
+        for src in _translation_units():
             obj = temporary(f".{src.stem}.o")
             objects.append(obj)
-            procs.append((src, subprocess.Popen([cxx, *CXX_FLAGS, *defines, *includes, "-c", str(src), "-o",
+            procs.append((src, subprocess.Popen([cxx, *CXX_FLAGS, *CXX_QUIET, *defines, *includes, "-c", str(src), "-o",
                                                  str(obj)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                                 text=True)))
-        errors = []
+        errors, warnings = [], []
         for src, proc in procs:
             out, _ = proc.communicate()
             if proc.returncode:
                 errors.append(f"{src.name}:\n{out}")
+            elif out.strip():
+                warnings.append(out.strip())
         if errors:
             raise FlowError("csim compile failed:\n" + "\n".join(errors))
+        for text in warnings:
+            log(f"csim: compiler warnings:\n{text}")
         tmp = temporary(".bin")
         link = subprocess.run([cxx, *map(str, objects), "-o", str(tmp)], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
@@ -226,7 +244,7 @@ def run_testbench(binary: Path, hls_build: Path, vec_dir: Path, layers: str | No
         for line in report.read_text().splitlines():
             r = json.loads(line)
             rows.append(LayerResult(r["layer"], r["op"], r["where"], r["bytes"], r["mismatches"], r["result"],
-                                    r["iterations"]))
+                                    r["iterations"], r.get("access", {}), r.get("access_violations", [])))
     passed = proc.returncode == 0 and bool(lines) and lines[-1] == f"{RESULT_MARKER} PASS"
     return ImageResult(int(vec_dir.name) if vec_dir.name.isdigit() else 0, passed, proc.returncode, seconds, rows,
                        proc.stdout)
@@ -271,19 +289,20 @@ def prepare(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
 
 def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
              config: EngineConfig = EngineConfig(), log: Callable[[str], None] = print,
-             cache_dir=None, dump: bool = False) -> CsimResult:
+             cache_dir=None, dump: bool = False, defines: Sequence[str] = ()) -> CsimResult:
     """Generate, compile (cached) and run the csim testbench on every image of ``inputs``.
 
     inputs: one image or a batch in the model's input dtype, or a list of arrays (pyflow.inputs builds them).
     layers: None (all), "A:B", (A, B) or range(A, B): layer positions A..B-1 (inputs of A from the vectors).
     Writes under <build_dir>/hls; the compiled testbench is cached in ``cache_dir`` (default <build_dir>/hls/csim).
     dump: also write every layer's engine/host output to <build_dir>/hls/vectors/<k>/csim_out/.
+    defines: preprocessor names for test builds (e.g. PYFLOW_FAULT_WRITE_PAST_END).
     Raises FlowError on generation/compile problems; mismatches are reported in the result (``passed`` False),
     not raised.
     """
     hls_build, vec_dirs, layer_range = prepare(model_path, build_dir, inputs, layers, flavor, config)
     include, source = hls_include_dir()
-    binary, compiled, compile_seconds = compile_testbench(hls_build, flavor, log, cache_dir)
+    binary, compiled, compile_seconds = compile_testbench(hls_build, flavor, log, cache_dir, defines)
     result = CsimResult(True, [], hls_build, binary, compiled, compile_seconds, include, source)
     for vdir in vec_dirs:
         im = run_testbench(binary, hls_build, vdir, layer_range, vdir / "csim_out" if dump else None)
@@ -294,7 +313,7 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
         log(im.stdout.strip().splitlines()[-1] if im.stdout.strip() else "TB RESULT: FAIL no output")
         if not im.passed:
             for line in im.stdout.splitlines():
-                if line.startswith(("MISMATCH", "ERROR")):
+                if line.startswith(("MISMATCH", "ERROR", "GUARD", "ACCESS")):
                     log(line)
     return result
 
