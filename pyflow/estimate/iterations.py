@@ -1,0 +1,134 @@
+"""The iteration counts of every pipelined loop of the engine for one planned layer: the loop nests of hls/src
+written out in Python, block by block (conv.h), strip by strip and step by step (depthwise_conv.h). They are the
+numbers the csim testbench counts (ENGINE_ITER); tests/test_estimate.py checks them for equality."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyflow.hls.codegen import Layer
+from pyflow.hls.config import MIN_PHASE, EngineConfig
+from pyflow.hls.dw_plan import dw_need, strip_columns
+from pyflow.hls.loops import COUNTERS
+
+TBL_WORDS = 4  # bus words per table entry (mem.h)
+
+
+def _cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    """One block of conv.h: its pixels and the words each of its loops moves / iterates."""
+    n: int
+    x_load: int  # CONV_X_LOAD (pointwise) words
+    band_pad: list  # CONV_BAND_PAD calls: words each (zero-length calls included)
+    band_load: list  # CONV_BAND_LOAD calls: words each
+    gather: int  # CONV_GATHER slices
+    w_load: int  # CONV_W_LOAD words
+    mac: int  # CONV_MAC iterations
+    store: int  # CONV_STORE words
+
+
+def conv_blocks(f: dict, cfg: EngineConfig) -> list[ConvBlock]:
+    """conv_block_at() and the loops of the four processes, for every block."""
+    blocks = []
+    for b in range(f["n_blocks"]):
+        if f["pointwise"]:
+            p0 = b * f["blk"]
+            n = min(f["blk"], f["out_h"] * f["out_w"] - p0)
+            oy, ox0 = 0, p0
+        else:
+            oy, seg = divmod(b, f["segs"])
+            ox0 = seg * f["blk"]
+            n = min(f["blk"], f["out_w"] - ox0)
+        pads, loads, x_load, gather = [], [], 0, 0
+        if f["pointwise"]:
+            x_load = n * f["cw_in"]
+        else:
+            xs = ox0 * f["stride_w"] - f["pad_left"]
+            ncols = (n - 1) * f["stride_w"] + (f["k_w"] - 1) * f["dil_w"] + 1
+            left = min(-xs, ncols) if xs < 0 else 0
+            over = xs + ncols - f["in_w"]
+            right = min(over, ncols - left) if over > 0 else 0
+            mid = ncols - left - right
+            for ky in range(f["k_h"]):
+                iy = oy * f["stride_h"] - f["pad_top"] + ky * f["dil_h"]
+                if iy < 0 or iy >= f["in_h"]:
+                    pads.append(ncols * f["cw_in"])
+                else:
+                    pads += [left * f["cw_in"], right * f["cw_in"]]
+                    loads.append(mid * f["cw_in"])
+            gather = n * f["slices"]
+        phase = max(n, cfg.w_words, MIN_PHASE)
+        blocks.append(ConvBlock(n, x_load, pads, loads, gather, f["tiles"] * f["slices"] * cfg.w_words,
+                                f["tiles"] * f["slices"] * phase, n * f["cw_out"]))
+    return blocks
+
+
+@dataclass(frozen=True)
+class DwStrip:
+    n_out: int
+    ncols: int
+    rows: list  # rows loaded per step
+    steps: list  # DW_STEP iterations per step
+
+
+def dw_strips(f: dict, cfg: EngineConfig) -> list[DwStrip]:
+    """dw_strip_at() and the step loop of dw_step(), for every strip."""
+    strips = []
+    lag = f["dw_lag"]
+    need = [dw_need(k, f["stride_h"], f["pad_top"], f["k_h"], f["dil_h"], f["in_h"]) for k in range(f["out_h"])]
+    for st in range(f["n_strips"]):
+        ox0 = st * f["strip_w"]
+        n_out = min(f["strip_w"], f["out_w"] - ox0)
+        _, ncols = strip_columns(ox0, n_out, f["stride_w"], f["pad_left"], f["k_w"], f["dil_w"], f["in_w"])
+        rows, steps = [], []
+        for k in range(f["out_h"] + lag):
+            r = need[k] - (need[k - 1] if k else -1) if k < f["out_h"] else 0
+            n_load = r * ncols * f["cw_out"]
+            n_comp = n_out * f["cw_out"] * f["blocks"] if k - lag >= 0 else 0
+            rows.append(r)
+            steps.append(max(n_load, n_comp) if lag else n_load + n_comp)
+        strips.append(DwStrip(n_out, ncols, rows, steps))
+    return strips
+
+
+def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
+    """Loop name (engine_loops.h, without LOOP_) -> iterations of that loop for the layer; host layers: all 0."""
+    counts = dict.fromkeys((c[5:] for c in COUNTERS), 0)
+    if layer.where != "engine":
+        return counts
+    f = layer.fields
+    name = layer.name
+    bb = cfg.bus_bytes
+    if name in ("CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D"):
+        counts["TBL_LOAD"] = 3 * f["cw_out"] * TBL_WORDS + (_cdiv(f["out_c"], bb // 8) if f["fc_double"] else 0)
+    if name in ("CONV_2D", "FULLY_CONNECTED"):
+        for blk in conv_blocks(f, cfg):
+            counts["CONV_X_LOAD"] += blk.x_load
+            counts["CONV_BAND_PAD"] += sum(blk.band_pad)
+            counts["CONV_BAND_LOAD"] += sum(blk.band_load)
+            counts["CONV_GATHER"] += blk.gather
+            counts["CONV_W_LOAD"] += blk.w_load
+            counts["CONV_MAC"] += blk.mac
+            counts["CONV_STORE"] += blk.store
+        if f["fc_double"]:
+            counts["CONV_FC_REQUANT"] = f["out_c"]
+    elif name == "DEPTHWISE_CONV_2D":
+        counts["DW_W_LOAD"] = f["cw_out"] * f["blocks"] * cfg.dw_taps
+        counts["DW_READ"] = f["dw_in_pixels"] * f["cw_in"]
+        if f["depth_mult"] == 1:
+            counts["DW_PASS"] = f["dw_in_pixels"] * f["cw_in"]
+        else:
+            counts["DW_EXPAND_IN"] = f["dw_in_pixels"] * f["cw_in"]
+            counts["DW_EXPAND_OUT"] = f["dw_in_pixels"] * f["cw_out"]
+        counts["DW_STEP"] = sum(sum(s.steps) for s in dw_strips(f, cfg))
+        counts["DW_WRITE"] = f["out_h"] * f["out_w"] * f["cw_out"]
+    elif name == "ADD":
+        counts["ADD"] = f["out_h"] * f["out_w"] * f["cw_out"]
+    elif name in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
+        outs = f["out_h"] * f["out_w"] * f["cw_out"]
+        counts["POOL_TAP"] = outs * f["k_h"] * f["k_w"]
+        counts["POOL_FINISH"] = outs * bb
+    return counts

@@ -1,0 +1,133 @@
+"""Resources of the engine as written: DSPs per arithmetic unit (one instance of each, as engine.cpp calls them),
+BRAM_18K / URAM per on-chip array from its shape and the storage it is bound to (BIND_STORAGE in hls/src), and
+rough LUT / FF figures per unit. A model to compare configurations and boards before csynth, not a substitute.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pyflow.hls.config import EngineConfig
+from pyflow.vitis.boards import Board
+
+# DSP48E2 per operator, as Vitis HLS maps them on UltraScale+: int8 x int8 one DSP; int32 x int32 -> int64
+# (MultiplyByQuantizedMultiplier) 4; a double multiply (full-DSP core) 10 and the double add of the rounding 3.
+DSP_MAC8 = 1
+DSP_MBQM = 4
+DSP_DMUL, DSP_DADD = 10, 3
+DSP_ADDRESS = 24  # runtime products of the block / strip / window geometry (b * blk, iy * in_w, ...) outside loops
+# Fabric per unit, rough: per int8 MAC (adder-tree share, operand registers), per requantization lane, per m_axi
+# port per data bit (adapter FIFOs and control), control and s_axilite.
+LUT_PER_MAC, FF_PER_MAC = 30, 50
+LUT_PER_MBQM, FF_PER_MBQM = 300, 450
+LUT_PER_AXI_BIT, FF_PER_AXI_BIT = 20, 30
+LUT_DIVIDER, FF_DIVIDER = 1100, 1900  # the one average-pool divider (32-bit, pipelined)
+LUT_DOUBLE, FF_DOUBLE = 1500, 2200  # sitofp + dmul + round, one unit
+LUT_CONTROL, FF_CONTROL = 8000, 10000
+AXI_PORTS = 4  # gmem_fm_rd, gmem_fm_rd2, gmem_fm_wr, gmem_wt
+AXI_FIFO_BRAM = 4  # BRAM_18K per m_axi port (read / write data FIFOs for 16 outstanding 64-beat bursts)
+
+
+def bram18(depth: int, width_bits: int) -> int:
+    """BRAM_18K primitives for one bank of depth x width (the aspect ratio that fits the depth)."""
+    for max_depth, width in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)):
+        if depth <= max_depth:
+            return math.ceil(width_bits / width)
+    return math.ceil(depth / 16384) * width_bits
+
+
+def uram(depth: int, width_bits: int) -> int:
+    """URAM288 blocks (4096 x 72) for one bank."""
+    return math.ceil(width_bits / 72) * math.ceil(depth / 4096)
+
+
+def lutram_luts(depth: int, width_bits: int) -> int:
+    """LUTs of a simple dual-port LUTRAM bank (RAM64X1D: 2 LUTs per 64 x 1 bit)."""
+    return 2 * width_bits * math.ceil(depth / 64)
+
+
+@dataclass
+class Resources:
+    dsp: dict[str, int]
+    bram_18k: dict[str, int]
+    uram: dict[str, int]
+    lut: dict[str, int]
+    ff: dict[str, int]
+    available: dict[str, int]
+    notes: list[str]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {"BRAM_18K": sum(self.bram_18k.values()), "DSP": sum(self.dsp.values()), "FF": sum(self.ff.values()),
+                "LUT": sum(self.lut.values()), "URAM": sum(self.uram.values())}
+
+    @property
+    def utilization(self) -> dict[str, float]:
+        return {k: (v / self.available[k] if self.available.get(k) else (0.0 if v == 0 else math.inf))
+                for k, v in self.totals.items()}
+
+    @property
+    def fits(self) -> bool:
+        return all(u <= 1.0 for u in self.utilization.values())
+
+
+def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") -> Resources:
+    bb, bits = c.bus_bytes, c.axi_bits
+    double_fc = flavor != "tflm"
+    dsp = {
+        f"conv MAC array ({c.pi} x {c.po} int8)": c.pi * c.po * DSP_MAC8,
+        f"conv requantization ({c.po} lanes)": c.po * DSP_MBQM,
+        f"depthwise taps ({bb} lanes x {c.dw_taps})": bb * c.dw_taps * DSP_MAC8,
+        f"depthwise requantization ({bb} lanes)": bb * DSP_MBQM,
+        f"ADD ({bb} lanes x 3 requantizations)": bb * 3 * DSP_MBQM,
+        "pool / MEAN finisher (1 lane)": DSP_MBQM,
+        "address arithmetic": DSP_ADDRESS,
+    }
+    if double_fc:
+        dsp["FULLY_CONNECTED double requantization (1 unit, LiteRT)"] = DSP_DMUL + DSP_DADD
+    band_depth = c.band_words // c.x_words
+    lb_banks = c.dw_rows * c.dw_tb
+    bram = {
+        f"acc[{c.blk_pixels}] ({c.po} x int32)": bram18(c.blk_pixels, 32 * c.po),
+        f"fcacc[{c.max_cout // c.po}] ({c.po} x int32)": bram18(c.max_cout // c.po, 32 * c.po),
+        f"line buffer lb ({lb_banks} banks of {c.dw_lb_words} x {bits} bit)": lb_banks * bram18(c.dw_lb_words, bits),
+        f"depthwise weights wdw[{c.dw_wt_entries}] ({c.dw_taps} x {bits} bit)":
+            bram18(c.dw_wt_entries, c.dw_taps * bits),
+        f"scale ({bb // 8} banks of {c.max_cout // (bb // 8)} doubles)": (bb // 8) * bram18(c.max_cout // (bb // 8),
+                                                                                           64) if double_fc else 0,
+        f"m_axi adapters ({AXI_PORTS} ports)": AXI_PORTS * AXI_FIFO_BRAM,
+    }
+    urams = {
+        f"xbuf ping-pong (2 x {c.xbuf_slices} x {8 * c.pi} bit)": 2 * uram(c.xbuf_slices, 8 * c.pi),
+        f"obuf ping-pong (2 x {c.obuf_words} x {8 * c.po} bit)": 2 * uram(c.obuf_words, 8 * c.po),
+        f"band ({c.x_words} banks of {band_depth} x {bits} bit)": c.x_words * uram(band_depth, bits),
+    }
+    tbl_depth = c.max_cout // c.po
+    lut = {
+        "MAC arrays": (c.pi * c.po + bb * c.dw_taps) * LUT_PER_MAC,
+        "requantization lanes": (c.po + bb + 3 * bb + 1) * LUT_PER_MBQM,
+        "depthwise routing (rows: dw_rows:1, columns: dw_tb:1 muxes per tap bit)":
+            c.dw_tb * c.dw_tb * bits * (math.ceil(c.dw_rows / 4) + math.ceil(c.dw_tb / 4)),
+        "per-channel tables (LUTRAM)": (c.o_words * 2 * lutram_luts(tbl_depth, 32 * bb)
+                                        + c.o_words * lutram_luts(tbl_depth, 8 * bb)),
+        "weight slice registers and FIFO (2 deep)": 0,
+        "m_axi ports": AXI_PORTS * bits * LUT_PER_AXI_BIT,
+        "pool divider": LUT_DIVIDER,
+        "control / s_axilite": LUT_CONTROL,
+    }
+    ff = {
+        "MAC arrays": (c.pi * c.po + bb * c.dw_taps) * FF_PER_MAC,
+        "requantization lanes": (c.po + bb + 3 * bb + 1) * FF_PER_MBQM,
+        "weight slice registers and FIFO (2 deep)": 4 * 8 * c.pi * c.po,
+        "m_axi ports": AXI_PORTS * bits * FF_PER_AXI_BIT,
+        "pool divider": FF_DIVIDER,
+        "control / s_axilite": FF_CONTROL,
+    }
+    if double_fc:
+        lut["FULLY_CONNECTED double unit"] = LUT_DOUBLE
+        ff["FULLY_CONNECTED double unit"] = FF_DOUBLE
+    notes = ["one int8 MAC per DSP48E2 (HLS maps each int8 x int8 product to its own DSP)",
+             "xbuf / obuf / band in URAM, the other RAMs in BRAM, the per-channel tables in LUTRAM, as the "
+             "BIND_STORAGE pragmas in hls/src say",
+             "LUT / FF are rough per-unit figures; csynth replaces them"]
+    return Resources(dsp, {k: v for k, v in bram.items() if v}, urams, lut, ff, board.available(), notes)
