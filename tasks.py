@@ -223,7 +223,8 @@ def _csim_inputs(c, graph, inputs):
 _ENGINE_HELP = {"pi": "MAC array input channels (default from invoke.yaml)",
                 "po": "MAC array output channels", "axi_bits": "m_axi data width in bits"}
 _VITIS_HELP = {"board": "board preset (ZCU104, ZCU102, KV260, Ultra96-V2, PYNQ-Z2, U250, U280)",
-               "clock": "clock in MHz (default: invoke.yaml)", "flow": "Vitis flow: classic, unified or auto"}
+               "clock": "clock in MHz (default: the board preset's, or invoke.yaml's clock_mhz when set)",
+               "flow": "Vitis flow: classic, unified or auto"}
 _VITIS_CSIM_HELP = {key: f"with --tool vitis: {text}" for key, text in _VITIS_HELP.items()}
 
 
@@ -260,12 +261,17 @@ def csim(c, model=None, inputs=None, layers=None, flavor=None, tool="gpp", pi=No
         raise Exit(code=1)
 
 
+def _clock(c, clock):
+    """--clock, else invoke.yaml's clock_mhz, else None: the board preset's clock (pyflow/vitis/boards.py)."""
+    value = clock if clock not in (None, "") else c.config.pyflow.get("clock_mhz")
+    return None if value is None else _number(value, "clock", float)
+
+
 def _vitis(c, stage, path, graph, images, flavor, config, board, clock, flow, layers=None, vlnv=None):
     from pyflow.hls.vitis_stage import vitis_stage
 
-    result = vitis_stage(stage, path, _build_dir(c, graph), images, _cfg(c, "board", board),
-                         _number(_cfg(c, "clock_mhz", clock), "clock", float), flavor, config, layers=layers,
-                         flow=_cfg(c, "vitis_flow", flow), vlnv=vlnv)
+    result = vitis_stage(stage, path, _build_dir(c, graph), images, _cfg(c, "board", board), _clock(c, clock),
+                         flavor, config, layers=layers, flow=_cfg(c, "vitis_flow", flow), vlnv=vlnv)
     print(result.summary())
 
 
@@ -316,19 +322,26 @@ def flow(c, model=None, inputs=None, flavor=None):
 @flow_task(help={"model": "the .tflite model", "flavor": "litert or tflm", **_ENGINE_HELP,
                  "board": _VITIS_HELP["board"], "clock": _VITIS_HELP["clock"],
                  "top": "print only the N slowest layers (default: all)",
-                 "what_if": "also model hypothetical engines (DATAFLOW, hidden DDR latency, larger MAC arrays)"})
+                 "loops": "print the per-loop II table (arrays and ports per iteration, II, depth, why) and stop",
+                 "what_if": "also model other MAC-array sizes and bus widths"})
 def estimate(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=None, clock=None, top=None,
-             what_if=False):
+             loops=False, what_if=False):
     """Performance/resource model of the layer engine as written (no Vitis): per-layer cycles, DDR traffic,
-    bound, MAC utilization, DSP/BRAM; writes build/<model>/reports/estimate.json and estimate.png."""
+    bound, MAC utilization, DSP/BRAM/URAM; writes build/<model>/reports/estimate.json and estimate.png."""
     from pyflow import estimate as model_estimate
 
+    config = _engine_config(c, pi, po, axi_bits)
+    if loops:
+        print(model_estimate.format_loops(config))
+        return
     path, graph = _model(c, model)
     reports = _build_dir(c, graph) / "reports"
+    top = _number(top or 0, "top")
+    if top < 0:
+        raise FlowError(f"--top must be a positive number of layers, got {top}")
     est, text, json_path, png = model_estimate.run_estimate(
-        graph, reports, _engine_config(c, pi, po, axi_bits), _cfg(c, "board", board),
-        _number(_cfg(c, "clock_mhz", clock), "clock", float), _flavor(c, flavor),
-        csynth_json=reports / "vitis_csynth.json", top=_number(top or 0, "top"))
+        graph, reports, config, _cfg(c, "board", board), _clock(c, clock), _flavor(c, flavor),
+        csynth_json=reports / "vitis_csynth.json", top=top)
     print(text)
     if what_if:
         print(model_estimate.format_what_if(model_estimate.what_if(graph, est.board, est.clock_mhz, est.flavor)))

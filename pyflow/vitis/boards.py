@@ -31,9 +31,9 @@ class Board:
 _BOARDS = (
     # Zynq UltraScale+ MPSoC data sheet (DS891): ZU7EV 312 x 36Kb BRAM, 96 URAM, 1728 DSP, 230.4k LUT, 460.8k FF.
     # PS DDR4, 64-bit @ 2400 MT/s.
-    Board("ZCU104", "xczu7ev-ffvc1156-2-e", 624, 1728, 460_800, 230_400, 96, 19.2, 200.0),
+    Board("ZCU104", "xczu7ev-ffvc1156-2-e", 624, 1728, 460_800, 230_400, 96, 19.2, 250.0),
     # DS891: ZU9EG 912 x 36Kb BRAM, no URAM, 2520 DSP, 274.08k LUT, 548.16k FF. PS DDR4, 64-bit @ 2400 MT/s.
-    Board("ZCU102", "xczu9eg-ffvb1156-2-e", 1824, 2520, 548_160, 274_080, 0, 19.2, 200.0),
+    Board("ZCU102", "xczu9eg-ffvb1156-2-e", 1824, 2520, 548_160, 274_080, 0, 19.2, 250.0),
     # Kria K26 SOM data sheet (DS987), a ZU5EV-class die: 144 x 36Kb BRAM, 64 URAM, 1248 DSP, 117.12k LUT,
     # 234.24k FF. 4 GB DDR4, 64-bit @ 2400 MT/s.
     Board("KV260", "xck26-sfvc784-2LV-c", 288, 1248, 234_240, 117_120, 64, 19.2, 200.0),
