@@ -96,6 +96,21 @@ def model(c, out=None):
     build(out, out.with_suffix(".md"), log=_log)
 
 
+@flow_task(help={"size": "new input size: N (square) or HxW, e.g. 300 or 160x288",
+                 "model": "the .tflite model to resize (default: the configured model)",
+                 "out": "output .tflite (default build/<model>-<H>x<W>.tflite)"})
+def resize(c, size, model=None, out=None):
+    """Write the model at another input size, without TensorFlow: same weights and quantization, every activation
+    shape recomputed, global pooling kept global (EfficientNet-lite0 at 240..300, a camera frame, a strip)."""
+    from pyflow.model_resize import parse_size, resize_model
+
+    path = _configured_path(c, "model", model)
+    height, width = parse_size(size)
+    out = Path(out) if out else _configured_path(c, "build_dir") / f"{path.stem}-{height}x{width}.tflite"
+    resize_model(path, height, width, out)
+    print(out)
+
+
 @flow_task(help={"model": "the .tflite model"})
 def layers(c, model=None):
     """Print the per-layer table: index, op, output shape, MACs, params, quantization."""

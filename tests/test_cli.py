@@ -28,6 +28,9 @@ def invoke(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     (["estimate", "--top", "x"], "--top must be an integer"),
     (["estimate", "--clock", "0"], "must be positive"),
     (["estimate", "--flavor", "bogus"], "unknown flavor 'bogus'"),
+    (["estimate", "--top", "-1"], "--top must be a positive number"),
+    (["resize", "--size", "3x4x5"], "is not N or HxW"),
+    (["resize", "--size", "9", "--model", str(MODELS / "reshape.tflite")], "only models whose RESHAPE"),
 ])
 def test_bad_input_is_one_clear_error(args, message):
     result = invoke(*args)
@@ -125,3 +128,13 @@ def test_bad_flags_are_one_clear_error(args, message):
     result = invoke(*args)
     assert result.returncode == 1 and message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_resize_and_loop_table(tmp_path):
+    out = tmp_path / "lite0-240.tflite"
+    result = invoke("resize", "--size", "240", "--out", str(out))
+    assert result.returncode == 0 and out.is_file(), result.stderr
+    result = invoke("layers", "--model", str(out))
+    assert result.returncode == 0 and "1x120x120x32" in result.stdout
+    result = invoke("estimate", "--loops")
+    assert result.returncode == 0 and "CONV_MAC" in result.stdout and "DW_STEP" in result.stdout
