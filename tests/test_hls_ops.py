@@ -26,11 +26,16 @@ ENGINE_CASES = [
     "conv_3x3_s2_same",          # stem-like 3x3 s2 SAME, 3 input channels
     "conv_5x5_s2_valid",         # 5x5 s2 VALID
     "conv_3x3_dilated",          # dilation 2
+    "conv_7x7_s2_same",          # 7x7 window: 7 kernel rows of 7 taps in the band
+    "wide_strip",                # 5x700: conv in 4 row segments per row, depthwise in 2 strips
     "dwconv_3x3_s1_same",
     "dwconv_3x3_s2_same",
     "dwconv_5x5_s1_same",
     "dwconv_5x5_s2_same",
     "dwconv_5x5_valid_mult2",    # depth multiplier 2, VALID
+    "dwconv_7x7_s2_same",        # 7x7: 4 tap blocks per word, load-then-compute steps (span + stride > rows)
+    "dwconv_3x3_mult3",          # depth multiplier 3
+    "dwconv_3x3_dilated",        # dilation 2
     "fc_per_channel",
     "fc_per_tensor",
     "add_relu6",                 # conv, conv, ADD with different input scales
@@ -88,7 +93,8 @@ def test_engine_op_bit_exact_tflm(name, tmp_path, cache_dir):
 
 
 @pytest.mark.parametrize("name", ["conv_1x1", "conv_3x3_s1_same_odd", "dwconv_5x5_valid_mult2", "fc_per_channel",
-                                  "add_relu6", "avgpool_3x3_s2_same"])
+                                  "add_relu6", "avgpool_3x3_s2_same", "dwconv_7x7_s2_same", "dwconv_3x3_mult3",
+                                  "wide_strip"])
 def test_engine_op_bit_exact_8x8(name, tmp_path, cache_dir):
     result = _run(name, tmp_path, cache_dir, config=SMALL)
     assert result.passed, "\n".join(im.stdout for im in result.images)

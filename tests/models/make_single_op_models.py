@@ -73,9 +73,9 @@ def conv(filters, k, s=1, pad="same", act=None, dil=1):
                          dilation_rate=dil, bias_initializer=rand_init())
 
 
-def dwconv(k, s=1, pad="same", act="relu6", mult=1):
+def dwconv(k, s=1, pad="same", act="relu6", mult=1, dil=1):
     return layers.DepthwiseConv2D(k, strides=s, padding=pad, activation=act,
-                                  depth_multiplier=mult,
+                                  depth_multiplier=mult, dilation_rate=dil,
                                   depthwise_initializer=rand_init(),
                                   bias_initializer=rand_init())
 
@@ -229,6 +229,22 @@ SPECS = [
     Spec("dwconv_5x5_valid_mult2", lambda: single((11, 11, 5), dwconv(5, pad="valid", act=None, mult=2)),
          "DepthwiseConv2D 5x5 VALID depth_multiplier=2, 11x11x5 -> 7x7x10, no activation",
          ["DEPTHWISE_CONV_2D"]),
+    Spec("dwconv_7x7_s2_same", lambda: single((15, 13, 9), dwconv(7, s=2)),
+         "DepthwiseConv2D 7x7 s2 SAME, 15x13x9 -> 8x7x9, ReLU6 (a kernel larger than one tap block)",
+         ["DEPTHWISE_CONV_2D"], in_range=OFFSET_RANGE),
+    Spec("dwconv_3x3_mult3", lambda: single((9, 11, 6), dwconv(3, act=None, mult=3)),
+         "DepthwiseConv2D 3x3 s1 SAME depth_multiplier=3, 9x11x6 -> 9x11x18",
+         ["DEPTHWISE_CONV_2D"], in_range=OFFSET_RANGE),
+    Spec("dwconv_3x3_dilated", lambda: single((13, 12, 10), dwconv(3, dil=2)),
+         "DepthwiseConv2D 3x3 dilation 2 SAME, 13x12x10, ReLU6",
+         ["DEPTHWISE_CONV_2D"], in_range=OFFSET_RANGE),
+    Spec("conv_7x7_s2_same", lambda: single((23, 21, 3), conv(16, 7, s=2, act="relu")),
+         "Conv2D 7x7 s2 SAME (ResNet-like stem), 23x21x3 -> 12x11x16, ReLU",
+         ["CONV_2D"], in_range=OFFSET_RANGE),
+    Spec("wide_strip", lambda: single((5, 700, 24), conv(80, 3, act="relu6"), dwconv(3)),
+         "a 5x700x24 strip: Conv2D 3x3 -> 80 and DepthwiseConv2D 3x3 wider than the engine's band and line buffer "
+         "(row segments, strips)",
+         ["CONV_2D", "DEPTHWISE_CONV_2D"], in_range=OFFSET_RANGE),
     Spec("fc_per_channel", lambda: single((37,), dense(11)),
          "Dense 37 -> 11, per-channel weight scales (11 scales)",
          ["FULLY_CONNECTED"], extra_check=check_per_channel_fc),
