@@ -183,7 +183,7 @@ def test_generation_is_deterministic(tmp_path):
         outputs.append({p.relative_to(tmp_path / str(k)): p.read_bytes()
                         for p in sorted((tmp_path / str(k)).rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1]
-    assert {str(p) for p in outputs[0]} == {"include/engine_config.h", "include/engine_desc.h",
+    assert {str(p) for p in outputs[0]} == {"include/engine_config.h", "include/engine_desc.h", "include/engine_depth.h",
                                             "include/engine_loops.h", "memory_map.h", "layers.txt", "ddr_image.bin"}
 
 

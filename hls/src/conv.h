@@ -37,24 +37,25 @@
 // the last kernel row for the reads of the last chunk (k_h * band_row + X_WORDS <= BAND_WORDS).
 #define BAND_DEPTH (BAND_WORDS / X_WORDS)
 
-// Position of block b: first output pixel (row oy, column ox0) and its pixel count.
+// Position of a block: first output pixel (row oy, column ox0) and its pixel count. Every process walks the
+// blocks in order itself (static state, restarted at block 0): no division by the runtime segment count.
 struct conv_block_t {
     int32_t oy, ox0, n;
 };
 
-static inline conv_block_t conv_block_at(const layer_desc_t &d, int32_t b) {
+static inline conv_block_t conv_block_next(const layer_desc_t &d, int32_t b, conv_block_t &walk) {
 #pragma HLS INLINE
-    conv_block_t k;
-    if (d.pointwise) {  // consecutive pixels, row-major
-        const int32_t p0 = b * d.blk, pixels = d.out_h * d.out_w;
-        k.oy = 0;
-        k.ox0 = p0;
-        k.n = pixels - p0 < d.blk ? pixels - p0 : d.blk;
-    } else {  // segment (b % segs) of output row (b / segs)
-        const int32_t seg = d.segs == 1 ? 0 : b % d.segs;
-        k.oy = d.segs == 1 ? b : b / d.segs;
-        k.ox0 = seg * d.blk;
-        k.n = d.out_w - k.ox0 < d.blk ? d.out_w - k.ox0 : d.blk;
+    if (b == 0) {
+        walk.oy = 0;
+        walk.ox0 = 0;
+    }
+    conv_block_t k = walk;
+    const int32_t left = d.pointwise ? d.out_h * d.out_w - k.ox0 : d.out_w - k.ox0;  // pixels of the row / map
+    k.n = left < d.blk ? left : d.blk;
+    walk.ox0 += d.blk;
+    if (!d.pointwise && walk.ox0 >= d.out_w) {  // next output row (pointwise blocks run over the whole map)
+        walk.ox0 = 0;
+        ++walk.oy;
     }
     return k;
 }
@@ -224,10 +225,11 @@ static void conv_load_x(const layer_desc_t &d, int32_t b, const bus_t *fm, xslic
     static lanes_t band[X_WORDS][BAND_DEPTH];
 #pragma HLS ARRAY_PARTITION variable=band dim=1 complete
 #pragma HLS AGGREGATE variable=band
-#pragma HLS BIND_STORAGE variable=band type=ram_s2p impl=uram
+#pragma HLS BIND_STORAGE variable=band type=ram_s2p impl=BIG_RAM
     OC_DECLARE(band, X_WORDS, OC_S2P);
     OC_DECLARE(xbuf, 1, OC_S2P);
-    const conv_block_t k = conv_block_at(d, b);
+    static conv_block_t walk;
+    const conv_block_t k = conv_block_next(d, b, walk);
     if (d.pointwise) {
         conv_load_pointwise(d, k.ox0, k.n, fm, xbuf);
     } else {
@@ -239,28 +241,27 @@ static void conv_load_x(const layer_desc_t &d, int32_t b, const bus_t *fm, xslic
 // ------------------------------------------------------------------------------------------------ weights
 // All T x S slices of the layer (one burst), each PI x PO bytes = W_WORDS bus words in the order of wslice_t.
 static void conv_load_w(const layer_desc_t &d, const bus_t *wt, hls::stream<wslice_t> &ws) {
-    int8_t sw[PO][PI];  // the slice under assembly, in registers (a write decoder over its bytes)
-#pragma HLS ARRAY_PARTITION variable=sw complete dim=0
-    int32_t k = 0;  // bus word in the slice
+    lanes_t sreg[W_WORDS];  // a shift register of the slice's words: word W_WORDS-1 is the newest
+#pragma HLS ARRAY_PARTITION variable=sreg complete
+    int32_t k = 0;  // bus words in the slice so far
 CONV_W_LOAD:
     for (int32_t i = 0; i < d.tiles * d.slices * W_WORDS; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*W_WORDS
         ENGINE_ITER(LOOP_CONV_W_LOAD);
-        int8_t lanes[BUS_BYTES];
-        unpack_word(wt[d.wt_addr + i], lanes);
-        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+        for (int32_t j = 0; j < W_WORDS - 1; ++j) {
 #pragma HLS UNROLL
-            const int32_t byte = k * BUS_BYTES + lane;
-            sw[byte / PI][byte % PI] = lanes[lane];
+            sreg[j] = sreg[j + 1];
         }
+        unpack_word(wt[d.wt_addr + i], sreg[W_WORDS - 1].b);
         if (++k == W_WORDS) {
             wslice_t s;
             for (int32_t po = 0; po < PO; ++po) {
 #pragma HLS UNROLL
                 for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-                    s.w[po][pi] = sw[po][pi];
+                    const int32_t byte = po * PI + pi;  // static: word byte / BUS_BYTES, lane byte % BUS_BYTES
+                    s.w[po][pi] = sreg[byte / BUS_BYTES].b[byte % BUS_BYTES];
                 }
             }
             ws.write(s);
@@ -315,7 +316,8 @@ static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_
 
     int8_t w[PO][PI];  // the current weight slice, in registers
 #pragma HLS ARRAY_PARTITION variable=w complete dim=0
-    const int32_t n = conv_block_at(d, b).n;
+    static conv_block_t walk;
+    const int32_t n = conv_block_next(d, b, walk).n;
     const int32_t L0 = n > W_WORDS ? n : W_WORDS;
     const int32_t L = L0 > MIN_PHASE ? L0 : MIN_PHASE;
     const int32_t S = d.slices;
@@ -325,14 +327,15 @@ static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_
 #else
     const bool fc_double = d.fc_double != 0;
 #endif
-    int32_t p = 0, s = 0, t = 0, xa = 0;  // pixel (phase cycle), slice, tile, xbuf address of (p, s)
+    int32_t p = 0, s = 0, t = 0, xa = 0, oa = 0;  // pixel (phase cycle), slice, tile, xbuf / obuf address
 CONV_MAC:
     for (int32_t i = 0; i < d.tiles * S * L; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*MIN_PHASE
-// a pixel's acc / xsum entry is read and written once per phase: MIN_PHASE >= 8 cycles apart (L >= MIN_PHASE)
-#pragma HLS DEPENDENCE variable=acc type=inter false
-#pragma HLS DEPENDENCE variable=xsum type=inter false
+// a pixel's acc / xsum entry is read and written once per phase, so the same entry comes back L >= MIN_PHASE
+// iterations later: a true dependence at that distance (HLS keeps the read after the write, or reports II > 1)
+#pragma HLS DEPENDENCE variable=acc type=inter direction=RAW distance=MIN_PHASE dependent=true
+#pragma HLS DEPENDENCE variable=xsum type=inter direction=RAW distance=MIN_PHASE dependent=true
         ENGINE_ITER(LOOP_CONV_MAC);
         if (p == 0) {
             const wslice_t sl = ws.read();
@@ -405,11 +408,12 @@ CONV_MAC:
                     }
                     OC_WR(fcacc, t, raw);
                 } else {
-                    OC_WR(obuf, p * d.tiles + t, conv_requant(d, t, sum, mult, shift));
+                    OC_WR(obuf, oa, conv_requant(d, t, sum, mult, shift));
                 }
             }
         }
         xa += S;
+        oa += d.tiles;
         if (++p == L) {
             p = 0;
             if (++s == S) {
@@ -417,6 +421,7 @@ CONV_MAC:
                 ++t;
             }
             xa = s;
+            oa = t;
         }
     }
 #ifndef PYFLOW_FLAVOR_TFLM
@@ -456,15 +461,16 @@ CONV_MAC:
 // ------------------------------------------------------------------------------------------------ store
 // The block's outputs: n pixels x cw_out words, contiguous in NHWC: one burst.
 static void conv_store(const layer_desc_t &d, int32_t b, const oword_t obuf[OBUF_WORDS], bus_t *fm) {
-    const conv_block_t k = conv_block_at(d, b);
+    static conv_block_t walk;
+    const conv_block_t k = conv_block_next(d, b, walk);
     const int32_t addr = d.out_addr + (k.oy * d.out_w + k.ox0) * d.cw_out;
-    int32_t p = 0, t = 0, part = 0, w = 0;  // pixel, tile, bus word in the tile, word in the pixel
+    int32_t oa = 0, part = 0, w = 0, pix = 0;  // obuf word (pixel * tiles + tile), bus word in it, in the pixel
 CONV_STORE:
     for (int32_t i = 0; i < k.n * d.cw_out; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=OBUF_WORDS*O_WORDS
         ENGINE_ITER(LOOP_CONV_STORE);
-        const oword_t o = OC_RD(obuf, p * d.tiles + t);
+        const oword_t o = OC_RD(obuf, oa);
         int8_t lanes[BUS_BYTES];
         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
@@ -474,11 +480,11 @@ CONV_STORE:
         if (++w == d.cw_out) {
             w = 0;
             part = 0;
-            t = 0;
-            ++p;
+            pix += d.tiles;
+            oa = pix;
         } else if (++part == O_WORDS) {
             part = 0;
-            ++t;
+            ++oa;
         }
     }
 #ifdef PYFLOW_FAULT_WRITE_PAST_END  // test build only: the last block writes one word too far
@@ -497,12 +503,12 @@ CONV_BLOCK:
 #pragma HLS DATAFLOW
         xslice_t xbuf[XBUF_SLICES];  // ping-pong (PIPO) between conv_load_x and conv_mac
 #pragma HLS AGGREGATE variable=xbuf
-#pragma HLS BIND_STORAGE variable=xbuf type=ram_s2p impl=uram
+#pragma HLS BIND_STORAGE variable=xbuf type=ram_s2p impl=BIG_RAM
         oword_t obuf[OBUF_WORDS];  // ping-pong (PIPO) between conv_mac and conv_store
 #pragma HLS AGGREGATE variable=obuf
-#pragma HLS BIND_STORAGE variable=obuf type=ram_s2p impl=uram
-        hls::stream<wslice_t> ws;
-#pragma HLS STREAM variable=ws depth=2
+#pragma HLS BIND_STORAGE variable=obuf type=ram_s2p impl=BIG_RAM
+        hls::stream<wslice_t> ws;  // weight slices: the loader runs W_DEPTH phases ahead of the MAC array
+#pragma HLS STREAM variable=ws depth=W_DEPTH
         conv_load_x(d, b, fm_in, xbuf);
         conv_load_w(d, wt, ws);
         conv_mac(d, b, xbuf, ws, bias, mult, shift, scale, obuf);

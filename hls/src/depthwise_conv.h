@@ -116,14 +116,21 @@ DW_READ_STRIPS:
 }
 
 // ------------------------------------------------------------------------------------------------ expand
-// Channel offsets of one virtual word: lane l takes input channel q + floor((r + l) / M) for the virtual word's
-// first channel v*BUS = q*M + r; floor((r + l) / M) = #{k >= 1 : k*M <= r + l} over the precomputed multiples.
+// Depth multiplier M > 1: lane l of virtual word v takes input channel q + floor((r + l) / M), where
+// v * BUS_BYTES = q * M + r; floor((r + l) / M) = #{k >= 1 : k * M <= r + l}. (w0 = q / BUS_BYTES, q % BUS_BYTES,
+// r) of every virtual word come from a table built once per layer (DW_EXPAND_MAP, one divider), so the word loop
+// carries nothing from one iteration to the next. One flattened loop over (pixel, virtual word) emits pixel px's
+// words from one half of a ping-pong pixel buffer while pixel px + 1's input words fill the other half; each half
+// keeps even / odd words in two banks, so the two words w0, w0 + 1 a virtual word needs are one read per bank.
+struct dw_vmap_t {
+    int32_t w0, qlo, r;
+};
+
 static void dw_expand(const layer_desc_t &d, hls::stream<bus_t> &in, hls::stream<lanes_t> &out) {
     const int32_t M = d.depth_mult;
-    const int32_t words_in = d.dw_in_pixels * d.cw_in;
     if (M == 1) {
     DW_PASS:
-        for (int32_t i = 0; i < words_in; ++i) {
+        for (int32_t i = 0; i < d.dw_in_pixels * d.cw_in; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
             ENGINE_ITER(LOOP_DW_PASS);
@@ -133,64 +140,99 @@ static void dw_expand(const layer_desc_t &d, hls::stream<bus_t> &in, hls::stream
         }
         return;
     }
-    static lanes_t pbuf[2][DW_PIX_WORDS / 2 + 1];  // the pixel's input words, even / odd words in banks 0 / 1
+    static dw_vmap_t vmap[DW_PIX_WORDS];
+#pragma HLS AGGREGATE variable=vmap
+#pragma HLS BIND_STORAGE variable=vmap type=ram_s2p impl=lutram
+    static lanes_t pbuf[4][DW_PIX_WORDS / 2 + 1];  // bank = half * 2 + word parity
 #pragma HLS ARRAY_PARTITION variable=pbuf dim=1 complete
 #pragma HLS AGGREGATE variable=pbuf
-    OC_DECLARE(pbuf, 2, OC_S2P);
+    OC_DECLARE(vmap, 1, OC_S2P);
+    OC_DECLARE(pbuf, 4, OC_S2P);
     int32_t km[BUS_BYTES + 1];  // km[k] = k * M
 #pragma HLS ARRAY_PARTITION variable=km complete
     for (int32_t k = 0; k <= BUS_BYTES; ++k) {
 #pragma HLS UNROLL
         km[k] = k * M;
     }
-DW_EXPAND_PIXELS:
-    for (int32_t px = 0; px < d.dw_in_pixels; ++px) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=65536
-    DW_EXPAND_IN:
-        for (int32_t w = 0; w < d.cw_in; ++w) {
+DW_EXPAND_MAP:
+    for (int32_t v = 0; v < d.cw_out; ++v) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=DW_PIX_WORDS
-            ENGINE_ITER(LOOP_DW_EXPAND_IN);
-            lanes_t v;
-            unpack_word(in.read(), v.b);
-            OC_WRB(pbuf, w % 2, w / 2, v);
+        ENGINE_ITER(LOOP_DW_EXPAND_MAP);
+        const int32_t base = v * BUS_BYTES;
+        const int32_t q = base / M;  // one pipelined divider
+        const dw_vmap_t e = {q / BUS_BYTES, q % BUS_BYTES, base - q * M};
+        OC_WR(vmap, v, e);
+    }
+    int32_t px = 0, v = 0, lw = 0;  // pixel and virtual word emitted, input word loaded (of pixel px + 1)
+DW_EXPAND:
+    for (int32_t i = 0; i < d.cw_in + d.dw_in_pixels * d.cw_out; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
+        ENGINE_ITER(LOOP_DW_EXPAND);
+        const bool filling = i < d.cw_in;  // pixel 0's words, before anything is emitted
+        const int32_t half = px % 2;       // half of the pixel being emitted
+        if (filling || (v < d.cw_in && px + 1 < d.dw_in_pixels)) {
+            lanes_t word;
+            unpack_word(in.read(), word.b);
+            const int32_t w = filling ? i : lw;
+            const int32_t into = filling ? 0 : 1 - half;
+            OC_WRB(pbuf, into * 2 + w % 2, w / 2, word);
+            if (!filling) ++lw;
         }
-        int32_t q = 0, r = 0;  // first channel of the virtual word = q * M + r
-    DW_EXPAND_OUT:
-        for (int32_t v = 0; v < d.cw_out; ++v) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_PIX_WORDS
-            ENGINE_ITER(LOOP_DW_EXPAND_OUT);
-            const int32_t w0 = q / BUS_BYTES;
-            const lanes_t even = OC_RDB(pbuf, 0, (w0 + 1) / 2), odd = OC_RDB(pbuf, 1, w0 / 2);
+        if (!filling) {
+            const dw_vmap_t e = OC_RD(vmap, v);
+            lanes_t got[4];
+#pragma HLS ARRAY_PARTITION variable=got complete
+            for (int32_t bank = 0; bank < 4; ++bank) {
+#pragma HLS UNROLL
+                got[bank] = OC_RDB(pbuf, bank, bank % 2 == 0 ? (e.w0 + 1) / 2 : e.w0 / 2);
+            }
+            const lanes_t &even = got[half * 2], &odd = got[half * 2 + 1];
             int8_t pair[2 * BUS_BYTES];  // input words w0, w0 + 1
 #pragma HLS ARRAY_PARTITION variable=pair complete
             for (int32_t j = 0; j < BUS_BYTES; ++j) {
 #pragma HLS UNROLL
-                pair[j] = (w0 % 2) ? odd.b[j] : even.b[j];
-                pair[BUS_BYTES + j] = (w0 % 2) ? even.b[j] : odd.b[j];
+                pair[j] = (e.w0 % 2) ? odd.b[j] : even.b[j];
+                pair[BUS_BYTES + j] = (e.w0 % 2) ? even.b[j] : odd.b[j];
             }
             lanes_t o;
-            for (int32_t l = 0; l <= BUS_BYTES; ++l) {
+            for (int32_t l = 0; l < BUS_BYTES; ++l) {
 #pragma HLS UNROLL
                 int32_t off = 0;
                 for (int32_t k = 1; k <= BUS_BYTES; ++k) {
 #pragma HLS UNROLL
-                    off += km[k] <= r + l ? 1 : 0;
+                    off += km[k] <= e.r + l ? 1 : 0;
                 }
-                if (l < BUS_BYTES) {
-                    o.b[l] = pair[q % BUS_BYTES + off];
-                } else {  // the next virtual word starts BUS channels on
-                    q += off;
-                    r = r + BUS_BYTES - km[off];
-                }
+                o.b[l] = pair[e.qlo + off];
             }
             out.write(o);
+            if (++v == d.cw_out) {
+                v = 0;
+                lw = 0;
+                ++px;
+            }
         }
     }
 }
 
 // ------------------------------------------------------------------------------------------------ step
+// Which rows of the line buffer the tap rows of output row oy read: per tap block row br and tap row a, the row
+// bank and whether the row is a kernel row inside the image. Once per step, outside the pipeline.
+static void dw_row_taps(const layer_desc_t &d, int32_t oy, bool row_ok[DW_TB_ROWS][DW_TB],
+                        int32_t rbank[DW_TB_ROWS][DW_TB]) {
+    for (int32_t br = 0; br < DW_TB_ROWS; ++br) {
+#pragma HLS UNROLL
+        for (int32_t a = 0; a < DW_TB; ++a) {
+#pragma HLS UNROLL
+            const int32_t ky = br * DW_TB + a;
+            const int32_t iy = oy * d.stride_h - d.pad_top + ky * d.dil_h;
+            row_ok[br][a] = ky < d.k_h && iy >= 0 && iy < d.in_h;
+            rbank[br][a] = row_ok[br][a] ? iy % DW_NRB : 0;
+        }
+    }
+}
+
 static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<bus_t> &out,
                     const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                     const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
@@ -201,13 +243,26 @@ static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream
     OC_DECLARE(lb, DW_NRB * DW_NCB, OC_S2P);
     const int8_t pad = (int8_t)(-d.in_offset);
     const int32_t cw = d.cw_out;  // virtual words per pixel
+    // kernel column of tap e of tap block column bc, relative to the window's first column (per layer)
+    int32_t coff[DW_TB_COLS][DW_TB];
+    bool kx_ok[DW_TB_COLS][DW_TB];
+#pragma HLS ARRAY_PARTITION variable=coff complete dim=0
+#pragma HLS ARRAY_PARTITION variable=kx_ok complete dim=0
+    for (int32_t bc = 0; bc < DW_TB_COLS; ++bc) {
+#pragma HLS UNROLL
+        for (int32_t e = 0; e < DW_TB; ++e) {
+#pragma HLS UNROLL
+            coff[bc][e] = (bc * DW_TB + e) * d.dil_w;
+            kx_ok[bc][e] = bc * DW_TB + e < d.k_w;
+        }
+    }
 DW_STRIPS:
     for (int32_t st = 0; st < d.n_strips; ++st) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=8
         const dw_strip_t s = dw_strip_at(d, st);
-        int32_t ly = 0, lx = 0, lv = 0;  // next word to load: row, in-image column offset, word
-        int32_t lrb = 0;                  // ly % DW_NRB
-        int32_t lrel = s.cx0 - s.xs;      // strip column of lx
+        int32_t lx = 0, lv = 0;       // next word to load: in-image column offset, word
+        int32_t lrb = 0;               // row bank of the row being loaded
+        int32_t lrel = s.cx0 - s.xs;   // strip column of lx
     DW_ROWS:
         for (int32_t k = 0; k < d.out_h + d.dw_lag; ++k) {
 #pragma HLS LOOP_TRIPCOUNT min=2 max=257
@@ -215,16 +270,25 @@ DW_STRIPS:
             const int32_t n_load = rows * s.ncols * cw;
             const int32_t oy = k - d.dw_lag;  // the output row computed in this step
             const int32_t n_comp = oy >= 0 ? s.n_out * cw * d.blocks : 0;
-            // overlapped (lag 1): load and compute side by side; serial (lag 0): load, then compute
-            const int32_t c0 = d.dw_lag ? 0 : n_load;  // first compute iteration
-            const int32_t n_iter = d.dw_lag ? (n_load > n_comp ? n_load : n_comp) : n_load + n_comp;
-            int32_t ox = 0, j = 0, br = 0, bc = 0, blk = 0;  // output pixel (strip), channel word, tap block
-            int32_t acc[BUS_BYTES];
+            // overlapped (lag 1): load and compute side by side; serial (lag 0): load, DW_GAP idle cycles (so
+            // that every word is written before a compute iteration can read it), then compute
+            const int32_t c0 = d.dw_lag || n_load == 0 ? 0 : n_load + DW_GAP;
+            const int32_t n_iter = d.dw_lag ? (n_load > n_comp ? n_load : n_comp) : c0 + n_comp;
+            bool row_ok[DW_TB_ROWS][DW_TB];
+            int32_t rbank[DW_TB_ROWS][DW_TB];
+#pragma HLS ARRAY_PARTITION variable=row_ok complete dim=0
+#pragma HLS ARRAY_PARTITION variable=rbank complete dim=0
+            dw_row_taps(d, oy, row_ok, rbank);
+            int32_t ox_s = 0, j = 0, br = 0, bc = 0, blk = 0, wa = 0;  // ox * stride, channel word, tap block,
+            int32_t acc[BUS_BYTES];                                       // its wdw entry (j * blocks + blk)
 #pragma HLS ARRAY_PARTITION variable=acc complete
         DW_STEP:
             for (int32_t i = 0; i < n_iter; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB*DW_NRB
+// lag 1: the rows being loaded are never in the window; lag 0: a word is read >= DW_GAP iterations after its
+// write (longer than the pipeline); a word read is never written again in the same step: no carried dependence
+#pragma HLS DEPENDENCE variable=lb type=inter false
                 ENGINE_ITER(LOOP_DW_STEP);
                 // ---- load one word of the rows for the next output row
                 if (i < n_load) {
@@ -236,35 +300,23 @@ DW_STRIPS:
                         if (++lx == s.ncols) {
                             lx = 0;
                             lrel = s.cx0 - s.xs;
-                            ++ly;
                             lrb = lrb == DW_NRB - 1 ? 0 : lrb + 1;
                         }
                     }
                 }
                 // ---- one output word of row oy, one tap block
                 if (i >= c0 && i < c0 + n_comp) {
-                    bool row_ok[DW_TB], col_ok[DW_TB];
-                    int32_t rbank[DW_TB], cbank[DW_TB], caddr[DW_TB];
-#pragma HLS ARRAY_PARTITION variable=row_ok complete
+                    bool col_ok[DW_TB];
+                    int32_t cbank[DW_TB], caddr[DW_TB];
 #pragma HLS ARRAY_PARTITION variable=col_ok complete
-#pragma HLS ARRAY_PARTITION variable=rbank complete
 #pragma HLS ARRAY_PARTITION variable=cbank complete
 #pragma HLS ARRAY_PARTITION variable=caddr complete
-                    for (int32_t a = 0; a < DW_TB; ++a) {
-#pragma HLS UNROLL
-                        const int32_t ky = br * DW_TB + a;
-                        const int32_t iy = oy * d.stride_h - d.pad_top + ky * d.dil_h;
-                        row_ok[a] = ky < d.k_h && iy >= 0 && iy < d.in_h;
-                        rbank[a] = row_ok[a] ? iy % DW_NRB : 0;
-                    }
-                    const int32_t px = (s.ox0 + ox) * d.stride_w - d.pad_left;  // window column 0
                     for (int32_t e = 0; e < DW_TB; ++e) {
 #pragma HLS UNROLL
-                        const int32_t kx = bc * DW_TB + e;
-                        const int32_t ix = px + kx * d.dil_w;
-                        const int32_t rel = ix - s.xs;
-                        col_ok[e] = kx < d.k_w && ix >= 0 && ix < d.in_w;
-                        cbank[e] = rel % DW_NCB;
+                        const int32_t rel = ox_s + coff[bc][e];  // strip column of the tap (>= 0)
+                        const int32_t ix = s.xs + rel;
+                        col_ok[e] = kx_ok[bc][e] && ix >= 0 && ix < d.in_w;
+                        cbank[e] = rel % DW_NCB;  // constant divisor
                         caddr[e] = (rel / DW_NCB) * cw + j;
                     }
                     // each column bank is read at the address of the one block column it holds (the block's
@@ -288,12 +340,22 @@ DW_STRIPS:
 #ifndef PYFLOW_FAULT_RUNTIME_LANE
                             const int32_t bank = rb * DW_NCB + c;  // a static bank per read
 #else  // test build only: banks that rotate with the pixel, what the access check must catch
-                            const int32_t bank = (rb * DW_NCB + c + ox) % (DW_NRB * DW_NCB);
+                            const int32_t bank = (rb * DW_NCB + c + ox_s) % (DW_NRB * DW_NCB);
 #endif
                             v[rb][c] = OC_RDB(lb, bank, baddr[c]);
                         }
                     }
-                    const dwblk_t wb = OC_RD(wdw, j * d.blocks + blk);
+                    // routing in two stages: rows (DW_NRB:1 per tap row and column bank), then columns (DW_NCB:1)
+                    lanes_t rowsel[DW_TB][DW_NCB];
+#pragma HLS ARRAY_PARTITION variable=rowsel complete dim=0
+                    for (int32_t a = 0; a < DW_TB; ++a) {
+#pragma HLS UNROLL
+                        for (int32_t c = 0; c < DW_NCB; ++c) {
+#pragma HLS UNROLL
+                            rowsel[a][c] = v[rbank[br][a]][c];
+                        }
+                    }
+                    const dwblk_t wb = OC_RD(wdw, wa);
                     int32_t partial[BUS_BYTES];  // this tap block: an adder tree per lane
 #pragma HLS ARRAY_PARTITION variable=partial complete
                     for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
@@ -304,8 +366,8 @@ DW_STRIPS:
 #pragma HLS UNROLL
                         for (int32_t e = 0; e < DW_TB; ++e) {
 #pragma HLS UNROLL
-                            const bool inside = row_ok[a] && col_ok[e];
-                            const lanes_t &src = v[rbank[a]][cbank[e]];
+                            const bool inside = row_ok[br][a] && col_ok[e];
+                            const lanes_t &src = rowsel[a][cbank[e]];
                             for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
                                 const int8_t x = inside ? src.b[lane] : pad;
@@ -339,13 +401,15 @@ DW_STRIPS:
                         out.write(pack_word(o));
                     }
                     // next (tap block, channel word, pixel)
+                    ++wa;
                     if (++blk == d.blocks) {
                         blk = 0;
                         br = 0;
                         bc = 0;
                         if (++j == cw) {
                             j = 0;
-                            ++ox;
+                            wa = 0;
+                            ox_s += d.stride_w;
                         }
                     } else if (++bc == d.tb_cols) {
                         bc = 0;

@@ -5,6 +5,7 @@
 // One instance of every unit: conv_layer (the PI x PO MAC array, CONV_2D and FULLY_CONNECTED) and every other
 // stage function has exactly one call site. The per-channel tables are shared by the conv and depthwise units.
 #include "engine.h"
+#include "engine_depth.h"  // m_axi depths of this model's run (g++ ignores the pragmas that use them)
 
 #include "add.h"
 #include "conv.h"
@@ -33,6 +34,8 @@ void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in2, bus_
 #pragma HLS INTERFACE m_axi port=fm_in2 offset=slave bundle=gmem_fm_rd2 depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
 #pragma HLS INTERFACE m_axi port=fm_out offset=slave bundle=gmem_fm_wr depth=FM_DEPTH_WORDS max_write_burst_length=64 num_write_outstanding=16
 #pragma HLS INTERFACE m_axi port=wt offset=slave bundle=gmem_wt depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
+// the three feature-map ports address one activation arena in DDR (the host passes the same buffer)
+#pragma HLS ALIAS ports=fm_in,fm_in2,fm_out distance=0
 #pragma HLS INTERFACE s_axilite port=desc bundle=control
 #pragma HLS INTERFACE s_axilite port=return bundle=control
 

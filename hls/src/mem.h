@@ -61,10 +61,9 @@ TBL_LOAD8:
     }
 }
 
-// 64 raw bits -> IEEE double. No union (type punning through a union is undefined behavior in C++ and only
-// partly supported by synthesis) and no memcpy: rawBitsToDouble() is the bit reinterpretation the ap_types
-// headers (ap_common.h, included by ap_int.h) themselves use to convert doubles for ap_fixed, so csim (g++) and
-// Vitis HLS synthesis both support it; in hardware it is wires.
+// 64 raw bits -> IEEE double: rawBitsToDouble() of ap_common.h (included by ap_int.h), the helper the ap_types
+// headers use themselves to convert doubles for ap_fixed, in csim (g++) and in Vitis HLS alike; in hardware it is
+// wires. (It is an internal helper of the headers, implemented there with a union.)
 static inline double bits_to_f64(uint64_t bits) {
 #pragma HLS INLINE
     return rawBitsToDouble((ap_ulong)bits);

@@ -64,8 +64,10 @@ POOL_ROW:
                                                                       d.out_shift) + d.out_offset;
                     } else if (is_max) {
                         r = s;
-                    } else {  // average, rounded half away from zero (the generator rejects windows with count 0)
-                        r = s >= 0 ? (s + count / 2) / count : -((-s + count / 2) / count);
+                    } else {  // average, rounded half away from zero (the generator rejects windows with count 0):
+                        // one unsigned divide of |s|, then the sign
+                        const uint32_t q = ((uint32_t)(s >= 0 ? s : -s) + (uint32_t)(count / 2)) / (uint32_t)count;
+                        r = s >= 0 ? (int64_t)q : -(int64_t)q;
                     }
                     out[lane] = c * BUS_BYTES + lane < d.out_c ? (int8_t)clamp_i32(r, d.act_min, d.act_max) : 0;
                 }

@@ -464,10 +464,9 @@ int main(int argc, char **argv) {
     }
 
     // ---- parameter image and activation arena ----
-    // The m_axi ports declare depth=WT_DEPTH_WORDS / FM_DEPTH_WORDS: in cosim the wrapper copies that many words
-    // in and out, so the host buffers are at least that deep (and one word beyond the data).
-    const size_t image_alloc = (size_t)image_words + 1 > (size_t)WT_DEPTH_WORDS ? (size_t)image_words + 1
-                                                                                 : (size_t)WT_DEPTH_WORDS;
+    // The m_axi ports declare depth = image / arena words + 1 (engine_depth.h, generated from the same plan): in
+    // cosim the wrapper copies that many words in and out, so the host buffers are exactly that deep.
+    const size_t image_alloc = (size_t)image_words + 1;
     std::vector<bus_t> image(image_alloc, bus_t(0));
     {
         std::ifstream f(build_dir + "/ddr_image.bin", std::ios::binary);
@@ -484,8 +483,7 @@ int main(int argc, char **argv) {
         for (size_t w = 0; w < (size_t)image_words; ++w)
             for (int j = 0; j < BUS_BYTES / 8; ++j) image[w].range(64 * j + 63, 64 * j) = raw[w * (BUS_BYTES / 8) + j];
     }
-    const size_t arena_alloc = (size_t)arena_words + 1 > (size_t)FM_DEPTH_WORDS ? (size_t)arena_words + 1
-                                                                                 : (size_t)FM_DEPTH_WORDS;
+    const size_t arena_alloc = (size_t)arena_words + 1;
     std::vector<bus_t> arena(arena_alloc, bus_t(0));
     std::map<int, bool> produced;
 

@@ -132,8 +132,8 @@ def dw_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bp
     if f["depth_mult"] == 1:
         expand = loop_call("DW_PASS", f["dw_in_pixels"] * f["cw_in"], t, a)
     else:
-        expand = f["dw_in_pixels"] * (loop_call("DW_EXPAND_IN", f["cw_in"], t, a)
-                                      + loop_call("DW_EXPAND_OUT", f["cw_out"], t, a))
+        expand = (loop_call("DW_EXPAND_MAP", f["cw_out"], t, a)
+                  + loop_call("DW_EXPAND", f["cw_in"] + f["dw_in_pixels"] * f["cw_out"], t, a))
     step = sum(loop_call("DW_STEP", n, t, a) for s in strips for n in s.steps)
     writer = sum(loop_call("DW_WRITE", s.n_out * f["cw_out"], t, a) + W for s in strips for _ in range(f["out_h"]))
     bytes_in = f["dw_in_pixels"] * f["cw_in"] * bb

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyflow.hls.codegen import Layer
-from pyflow.hls.config import MIN_PHASE, EngineConfig
+from pyflow.hls.config import DW_GAP, MIN_PHASE, EngineConfig
 from pyflow.hls.dw_plan import dw_need, strip_columns
 from pyflow.hls.loops import COUNTERS
 
@@ -89,7 +89,7 @@ def dw_strips(f: dict, cfg: EngineConfig) -> list[DwStrip]:
             n_load = r * ncols * f["cw_out"]
             n_comp = n_out * f["cw_out"] * f["blocks"] if k - lag >= 0 else 0
             rows.append(r)
-            steps.append(max(n_load, n_comp) if lag else n_load + n_comp)
+            steps.append(max(n_load, n_comp) if lag else (n_load + DW_GAP if n_load else 0) + n_comp)
         strips.append(DwStrip(n_out, ncols, rows, steps))
     return strips
 
@@ -121,8 +121,8 @@ def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
         if f["depth_mult"] == 1:
             counts["DW_PASS"] = f["dw_in_pixels"] * f["cw_in"]
         else:
-            counts["DW_EXPAND_IN"] = f["dw_in_pixels"] * f["cw_in"]
-            counts["DW_EXPAND_OUT"] = f["dw_in_pixels"] * f["cw_out"]
+            counts["DW_EXPAND_MAP"] = f["cw_out"]
+            counts["DW_EXPAND"] = f["cw_in"] + f["dw_in_pixels"] * f["cw_out"]
         counts["DW_STEP"] = sum(sum(s.steps) for s in dw_strips(f, cfg))
         counts["DW_WRITE"] = f["out_h"] * f["out_w"] * f["cw_out"]
     elif name == "ADD":

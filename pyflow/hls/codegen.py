@@ -3,6 +3,7 @@
 - include/engine_config.h : compile-time configuration (pyflow.hls.config)
 - include/engine_desc.h   : the layer descriptor struct and opcodes (pyflow.hls.descriptor)
 - include/engine_loops.h  : the ids of the pipelined loops (pyflow.hls.loops, the per-loop II table)
+- include/engine_depth.h  : the m_axi depths of this model (the words cosim copies per port)
 - memory_map.h            : arena/image sizes, tensor addresses, descriptor table (for a driver)
 - layers.txt              : the same descriptors, read by the testbench at run time
 - ddr_image.bin           : parameter image: per layer weights, folded biases, multipliers, shifts
@@ -32,7 +33,7 @@ import numpy as np
 from pyflow import quant
 from pyflow.fileio import write_bytes, write_text
 from pyflow.errors import FlowError
-from pyflow.hls.config import EngineConfig, render_config_header
+from pyflow.hls.config import EngineConfig, render_config_header, render_depth_header
 from pyflow.hls.conv_plan import conv_fields, conv_weight_image, is_pointwise
 from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, render_desc_header
 from pyflow.hls.dw_plan import dw_fields, dw_weight_image
@@ -373,6 +374,7 @@ def generate(graph: Graph, out_dir: Path, config: EngineConfig, flavor: str) -> 
     pl = plan(graph, config, flavor)
     out_dir = Path(out_dir)
     write_text(out_dir / "include" / "engine_config.h", render_config_header(pl.config))
+    write_text(out_dir / "include" / "engine_depth.h", render_depth_header(pl.arena_words + 1, pl.image_words + 1))
     write_text(out_dir / "include" / "engine_desc.h", render_desc_header())
     write_text(out_dir / "include" / "engine_loops.h", render_loops_header())
     write_text(out_dir / "memory_map.h", memory_map_header(pl))

@@ -11,7 +11,12 @@ from pyflow.errors import FlowError
 from pyflow.hls.render import render
 
 AXI_WIDTHS = (64, 128, 256, 512)
-MIN_PHASE = 8  # cycles between two read-modify-writes of one conv accumulator entry (>= its RAM latency + add)
+MIN_PHASE = 16  # conv: iterations between two read-modify-writes of one accumulator entry; more than the path
+#               from the acc read through the add to the acc write (the HLS DEPENDENCE distance in conv.h)
+W_DEPTH = 4  # conv: weight slices the weight loader may run ahead of the MAC array (FIFO depth)
+DW_GAP = 32  # depthwise, load-then-compute steps: idle iterations between the last write and the first read of
+#              the line buffer, more than the DW_STEP pipeline depth
+BIG_RAMS = ("uram", "bram")  # where the deep conv buffers (xbuf, obuf, band) go
 # On-chip storage budget the buffers must fit (bytes): a ZCU104/KV260-class device has ~4.5 MB BRAM+URAM.
 ONCHIP_BUDGET_BYTES = 2 * 1024 * 1024
 
@@ -31,11 +36,13 @@ class EngineConfig:
     obuf_bytes: int = 64 * 1024  # conv: the outputs of one block, all channels (ping-pong: twice on chip)
     band_bytes: int = 64 * 1024  # conv with a window: the kernel rows of one row segment
     dw_tb: int = 5  # depthwise: taps per cycle DW_TB x DW_TB (a prime: DW_TB column banks)
+    dw_kmax: int = 7  # depthwise: largest kernel side (tap blocks per side: ceil(dw_kmax / dw_tb))
     dw_rows: int = 7  # depthwise: line-buffer rows (window span, plus the stride to load while computing)
     dw_lb_words: int = 512  # depthwise: depth of each of the dw_rows x dw_tb line-buffer banks, bus words
     dw_wt_entries: int = 512  # depthwise: on-chip tap-block weight words (channel words x tap blocks)
-    fm_depth_bytes: int = 32 * 1024 * 1024  # m_axi depth for cosim (activation arena)
-    wt_depth_bytes: int = 8 * 1024 * 1024  # m_axi depth for cosim (parameter image)
+    fm_depth_bytes: int = 32 * 1024 * 1024  # largest activation arena a model may need (DDR region on a board)
+    wt_depth_bytes: int = 8 * 1024 * 1024  # largest parameter image
+    big_ram: str = "uram"  # xbuf / obuf / band: "uram" (ZCU104, KV260, Alveo) or "bram" (parts without URAM)
 
     @property
     def bus_bytes(self) -> int:
@@ -73,6 +80,11 @@ class EngineConfig:
         return self.dw_tb * self.dw_tb
 
     @property
+    def dw_tb_side(self) -> int:
+        """Tap blocks per kernel side at most (rows and columns)."""
+        return -(-self.dw_kmax // self.dw_tb)
+
+    @property
     def onchip_bytes(self) -> int:
         """Bytes of the engine's RAMs (ping-pong buffers twice)."""
         bb = self.bus_bytes
@@ -108,6 +120,10 @@ class EngineConfig:
                             "dilated taps)")
         if not self.dw_tb <= self.dw_rows <= 32:
             problems.append(f"dw_rows={self.dw_rows} must be in dw_tb..32")
+        if not 1 <= self.dw_kmax <= self.dw_rows:
+            problems.append(f"dw_kmax={self.dw_kmax} must be in 1..dw_rows={self.dw_rows} (a kernel's rows must fit)")
+        if self.big_ram not in BIG_RAMS:
+            problems.append(f"big_ram={self.big_ram!r} must be one of {', '.join(BIG_RAMS)}")
         if not 1 <= self.dw_lb_words <= 1 << 16:
             problems.append(f"dw_lb_words={self.dw_lb_words} must be in 1..65536")
         if self.dw_lb_words < self.max_cout // self.bus_bytes:
@@ -133,4 +149,10 @@ class EngineConfig:
 
 def render_config_header(config: EngineConfig) -> str:
     c = config.validate()
-    return render("engine_config.h.j2", c=c, min_phase=MIN_PHASE)
+    return render("engine_config.h.j2", c=c, min_phase=MIN_PHASE, w_depth=W_DEPTH, dw_gap=DW_GAP,
+                  big_ram=c.big_ram.upper())
+
+
+def render_depth_header(fm_words: int, wt_words: int) -> str:
+    """engine_depth.h: the m_axi depths of one model's run (cosim copies that many words per port)."""
+    return render("engine_depth.h.j2", fm_words=fm_words, wt_words=wt_words)

@@ -99,6 +99,8 @@ def hls_include_dir() -> tuple[Path, str]:
                     "`pip install hls4ml==1.3.0` (its templates/vivado/ap_types directory is used)")
 
 
+# The generated headers the binary depends on; engine_depth.h (per model) only feeds the m_axi depth pragmas,
+# which g++ ignores, so one binary serves every model of a configuration.
 GENERATED_HEADERS = ("engine_config.h", "engine_desc.h", "engine_loops.h")
 
 

@@ -33,6 +33,8 @@ def dw_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int, 
               sh: int, sw: int, dh: int, dw: int, pad_top: int, pad_left: int) -> dict:
     tb, bb = cfg.dw_tb, cfg.bus_bytes
     cw_out = _cdiv(oc, bb)
+    if max(kh, kw) > cfg.dw_kmax:
+        raise FlowError(f"{what}: a {kh}x{kw} kernel is larger than dw_kmax={cfg.dw_kmax}")
     span = (kh - 1) * dh + 1
     if span > cfg.dw_rows:
         raise FlowError(f"{what}: the kernel spans {span} rows ({kh} taps, dilation {dh}); the line buffer holds "

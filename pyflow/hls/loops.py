@@ -82,12 +82,16 @@ LOOPS: tuple[Loop, ...] = (
          "one word in, into the FIFO; one burst per strip row", axi="read", depth="2"),
     Loop("DW_PASS", "dw_expand (depthwise_conv.h)", "dw_in_pixels x cw_in (depth multiplier 1)", {}, 1,
          "FIFO to FIFO", depth="1"),
-    Loop("DW_EXPAND_IN", "dw_expand (depthwise_conv.h)", "dw_in_pixels x cw_in (depth multiplier > 1)",
-         {"pbuf": (0, 1)}, 1, "one word into its parity bank", depth="2"),
-    Loop("DW_EXPAND_OUT", "dw_expand (depthwise_conv.h)", "dw_in_pixels x cw_out (depth multiplier > 1)",
-         {"pbuf": (1, 0)}, 1, "words w0 and w0 + 1 from the two parity banks, a lane crossbar", depth="4"),
+    Loop("DW_EXPAND_MAP", "dw_expand (depthwise_conv.h)", "cw_out, once per layer (depth multiplier > 1)",
+         {"vmap": (0, 1)}, 1, "one virtual word's input word and lane offsets: one pipelined divider, no carried "
+         "value", depth="36"),
+    Loop("DW_EXPAND", "dw_expand (depthwise_conv.h)", "cw_in + dw_in_pixels x cw_out (depth multiplier > 1)",
+         {"vmap": (1, 0), "pbuf": (1, 1)}, 1,
+         "one virtual word out of one pixel-buffer half (all four banks read once, the half selected), the next "
+         "pixel's input word into the other half; lane offsets by comparisons, no carried value", depth="5"),
     Loop("DW_STEP", "dw_step (depthwise_conv.h)",
-         "strips x (out_h + lag) steps x (lag 1: max, lag 0: sum of words loaded and out words x blocks)",
+         "strips x (out_h + lag) steps x (lag 1: max(words loaded, out words x blocks); lag 0: words loaded + "
+         "DW_GAP + out words x blocks)",
          {"lb": (1, 1), "wdw": (1, 0), "bias": (1, 0), "mult": (1, 0), "shift": (1, 0)}, 1,
          "every line-buffer bank read once at its own address and routed to the taps; the row being loaded is "
          "outside the window (one write); one tap-block word; one table entry",
