@@ -264,6 +264,16 @@ def test_layers_text_has_no_unused_input_line(tmp_path):
     assert kinds == {"#", "arena", "layer"}
 
 
+@pytest.mark.parametrize("flavor", ["litert", "tflm"])
+def test_the_engine_compiles_without_warnings(flavor, tmp_path):
+    """-Wall -Wextra (only the Xilinx headers' own noise and HLS loop labels / pragmas are off: csim.CXX_QUIET)."""
+    from pyflow.hls.csim import compile_testbench
+    generate(read_model(MODELS / "mixed_small_net.tflite"), tmp_path, EngineConfig(), flavor)
+    messages = []
+    compile_testbench(tmp_path, flavor, log=messages.append, cache_dir=tmp_path / "c")
+    assert not [m for m in messages if "warning" in m], messages
+
+
 def test_compile_leaves_no_object_files(tmp_path):
     from pyflow.hls.csim import compile_testbench
     generate(read_model(MODELS / "add_relu6.tflite"), tmp_path, EngineConfig(), "litert")

@@ -327,9 +327,10 @@ static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_
 #else
     const bool fc_double = d.fc_double != 0;
 #endif
-    int32_t p = 0, s = 0, t = 0, xa = 0, oa = 0;  // pixel (phase cycle), slice, tile, xbuf / obuf address
+    const trip_t trips = d.tiles * S * L;
+    idx_t p = 0, s = 0, t = 0, xa = 0, oa = 0;  // pixel (phase cycle), slice, tile, xbuf / obuf address
 CONV_MAC:
-    for (int32_t i = 0; i < d.tiles * S * L; ++i) {
+    for (trip_t i = 0; i < trips; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*MIN_PHASE
 // a pixel's acc / xsum entry is read and written once per phase, so the same entry comes back L >= MIN_PHASE

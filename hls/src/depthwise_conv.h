@@ -260,30 +260,30 @@ DW_STRIPS:
     for (int32_t st = 0; st < d.n_strips; ++st) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=8
         const dw_strip_t s = dw_strip_at(d, st);
-        int32_t lx = 0, lv = 0;       // next word to load: in-image column offset, word
-        int32_t lrb = 0;               // row bank of the row being loaded
-        int32_t lrel = s.cx0 - s.xs;   // strip column of lx
+        idx_t lx = 0, lv = 0;         // next word to load: in-image column offset, word
+        idx_t lrb = 0;                 // row bank of the row being loaded
+        idx_t lrel = s.cx0 - s.xs;     // strip column of lx
     DW_ROWS:
         for (int32_t k = 0; k < d.out_h + d.dw_lag; ++k) {
 #pragma HLS LOOP_TRIPCOUNT min=2 max=257
             const int32_t rows = k < d.out_h ? dw_need(d, k) - (k == 0 ? -1 : dw_need(d, k - 1)) : 0;
-            const int32_t n_load = rows * s.ncols * cw;
+            const trip_t n_load = rows * s.ncols * cw;
             const int32_t oy = k - d.dw_lag;  // the output row computed in this step
-            const int32_t n_comp = oy >= 0 ? s.n_out * cw * d.blocks : 0;
+            const trip_t n_comp = oy >= 0 ? s.n_out * cw * d.blocks : 0;
             // overlapped (lag 1): load and compute side by side; serial (lag 0): load, DW_GAP idle cycles (so
             // that every word is written before a compute iteration can read it), then compute
-            const int32_t c0 = d.dw_lag || n_load == 0 ? 0 : n_load + DW_GAP;
-            const int32_t n_iter = d.dw_lag ? (n_load > n_comp ? n_load : n_comp) : c0 + n_comp;
+            const trip_t c0 = d.dw_lag || n_load == 0 ? trip_t(0) : trip_t(n_load + DW_GAP);
+            const trip_t n_iter = d.dw_lag ? (n_load > n_comp ? n_load : n_comp) : trip_t(c0 + n_comp);
             bool row_ok[DW_TB_ROWS][DW_TB];
             int32_t rbank[DW_TB_ROWS][DW_TB];
 #pragma HLS ARRAY_PARTITION variable=row_ok complete dim=0
 #pragma HLS ARRAY_PARTITION variable=rbank complete dim=0
             dw_row_taps(d, oy, row_ok, rbank);
-            int32_t ox_s = 0, j = 0, br = 0, bc = 0, blk = 0, wa = 0;  // ox * stride, channel word, tap block,
+            idx_t ox_s = 0, j = 0, br = 0, bc = 0, blk = 0, wa = 0;  // ox * stride, channel word, tap block,
             int32_t acc[BUS_BYTES];                                       // its wdw entry (j * blocks + blk)
 #pragma HLS ARRAY_PARTITION variable=acc complete
         DW_STEP:
-            for (int32_t i = 0; i < n_iter; ++i) {
+            for (trip_t i = 0; i < n_iter; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB*DW_NRB
 // lag 1: the rows being loaded are never in the window; lag 0: a word is read >= DW_GAP iterations after its
@@ -300,7 +300,7 @@ DW_STRIPS:
                         if (++lx == s.ncols) {
                             lx = 0;
                             lrel = s.cx0 - s.xs;
-                            lrb = lrb == DW_NRB - 1 ? 0 : lrb + 1;
+                            lrb = lrb == DW_NRB - 1 ? idx_t(0) : idx_t(lrb + 1);
                         }
                     }
                 }

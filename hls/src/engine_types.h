@@ -46,6 +46,14 @@ struct wslice_t {
     int8_t w[PO][PI];
 };
 
+// Counters of the hottest pipelined loops (CONV_MAC per block, DW_STEP per step), narrowed to what their trip
+// counts need, so that their increment / compare carry chains stay short; the generator checks that every layer
+// fits (pyflow/hls/conv_plan.py, dw_plan.py: TRIP_BITS, INDEX_BITS).
+#define TRIP_BITS 24
+#define INDEX_BITS 16
+typedef ap_uint<TRIP_BITS> trip_t;  // iterations of one loop call
+typedef ap_uint<INDEX_BITS> idx_t;  // pixel, slice, tile, channel word, tap block, RAM address within a call
+
 static inline int32_t ceil_div(int32_t a, int32_t b) { return (a + b - 1) / b; }
 
 // Lane access on a bus word (the only place that knows the packing).

@@ -69,6 +69,7 @@ static inline double bits_to_f64(uint64_t bits) {
     return rawBitsToDouble((ap_ulong)bits);
 }
 
+#ifndef PYFLOW_FLAVOR_TFLM
 // Channel c in bank c % F64_BANKS at c / F64_BANKS: the F64_BANKS doubles of a bus word are written in one cycle.
 static void load_f64_table(const bus_t *wt, int32_t addr, int32_t n, double table[F64_BANKS][MAX_COUT / F64_BANKS]) {
 TBL_LOAD_F64:
@@ -83,6 +84,7 @@ TBL_LOAD_F64:
         }
     }
 }
+#endif
 
 // bias / multiplier / shift of d.out_c channels (d.cw_out entries); the FC double scales when the layer asks.
 static void load_tables(const bus_t *wt, const layer_desc_t &d, tbl32_t bias[TBL_BANKS][TBL_DEPTH],

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from pyflow.estimate.iterations import TBL_WORDS, conv_blocks, dw_strips, iteration_counts
 from pyflow.hls.codegen import Layer
-from pyflow.hls.config import EngineConfig
+from pyflow.hls.config import MIN_PHASE, W_DEPTH, EngineConfig
 from pyflow.hls.loops import BY_ID
 
 
@@ -102,6 +102,9 @@ def conv_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_
                         + loop_call("CONV_GATHER", k.gather, t, a))
         wload.append(loop_call("CONV_W_LOAD", k.w_load, t, a, R))
         m = loop_call("CONV_MAC", k.mac, t, a)
+        if blocks and k is not blocks[0]:  # the loader of this block starts W_DEPTH phases before the last ends
+            phase = max(k.n, cfg.w_words, MIN_PHASE)
+            m += max(0, R + cfg.w_words - W_DEPTH * phase)
         if f["fc_double"]:
             m += loop_call("CONV_FC_REQUANT", f["out_c"], t, a)
         mac.append(m)

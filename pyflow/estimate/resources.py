@@ -15,7 +15,8 @@ from pyflow.vitis.boards import Board
 DSP_MAC8 = 1
 DSP_MBQM = 4
 DSP_DMUL, DSP_DADD = 10, 3
-DSP_ADDRESS = 24  # runtime products of the block / strip / window geometry (b * blk, iy * in_w, ...) outside loops
+DSP_ADDRESS = 16  # runtime products: DW_STEP's slot x cw per column bank (5) and the write address, the expand
+#                   map's divider and product, band / pool / strip addresses (iy * in_w ...) outside the loops
 # Fabric per unit, rough: per int8 MAC (adder-tree share, operand registers), per requantization lane, per m_axi
 # port per data bit (adapter FIFOs and control), control and s_axilite.
 LUT_PER_MAC, FF_PER_MAC = 30, 50
@@ -97,17 +98,21 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
                                                                                            64) if double_fc else 0,
         f"m_axi adapters ({AXI_PORTS} ports)": AXI_PORTS * AXI_FIFO_BRAM,
     }
-    urams = {
-        f"xbuf ping-pong (2 x {c.xbuf_slices} x {8 * c.pi} bit)": 2 * uram(c.xbuf_slices, 8 * c.pi),
-        f"obuf ping-pong (2 x {c.obuf_words} x {8 * c.po} bit)": 2 * uram(c.obuf_words, 8 * c.po),
-        f"band ({c.x_words} banks of {band_depth} x {bits} bit)": c.x_words * uram(band_depth, bits),
-    }
+    big = {f"xbuf ping-pong (2 x {c.xbuf_slices} x {8 * c.pi} bit)": (2, c.xbuf_slices, 8 * c.pi),
+           f"obuf ping-pong (2 x {c.obuf_words} x {8 * c.po} bit)": (2, c.obuf_words, 8 * c.po),
+           f"band ({c.x_words} banks of {band_depth} x {bits} bit)": (c.x_words, band_depth, bits)}
+    urams = {}
+    for name, (banks, depth, width) in big.items():
+        if c.big_ram == "uram":
+            urams[name] = banks * uram(depth, width)
+        else:
+            bram[name] = banks * bram18(depth, width)
     tbl_depth = c.max_cout // c.po
     lut = {
         "MAC arrays": (c.pi * c.po + bb * c.dw_taps) * LUT_PER_MAC,
         "requantization lanes": (c.po + bb + 3 * bb + 1) * LUT_PER_MBQM,
-        "depthwise routing (rows: dw_rows:1, columns: dw_tb:1 muxes per tap bit)":
-            c.dw_tb * c.dw_tb * bits * (math.ceil(c.dw_rows / 4) + math.ceil(c.dw_tb / 4)),
+        "depthwise routing (dw_rows:1 per tap row and column bank, then dw_tb:1 per tap; LUT6 = 4:1 mux)":
+            c.dw_tb * c.dw_tb * bits * math.ceil(c.dw_rows / 4) + c.dw_tb * c.dw_tb * bits * math.ceil(c.dw_tb / 4),
         "per-channel tables (LUTRAM)": (c.o_words * 2 * lutram_luts(tbl_depth, 32 * bb)
                                         + c.o_words * lutram_luts(tbl_depth, 8 * bb)),
         "weight slice registers and FIFO (2 deep)": 0,
@@ -127,7 +132,7 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
         lut["FULLY_CONNECTED double unit"] = LUT_DOUBLE
         ff["FULLY_CONNECTED double unit"] = FF_DOUBLE
     notes = ["one int8 MAC per DSP48E2 (HLS maps each int8 x int8 product to its own DSP)",
-             "xbuf / obuf / band in URAM, the other RAMs in BRAM, the per-channel tables in LUTRAM, as the "
-             "BIND_STORAGE pragmas in hls/src say",
+             f"xbuf / obuf / band in {c.big_ram.upper()} (big_ram), the other RAMs in BRAM, the per-channel tables "
+             "in LUTRAM, as the BIND_STORAGE pragmas in hls/src say",
              "LUT / FF are rough per-unit figures; csynth replaces them"]
     return Resources(dsp, {k: v for k, v in bram.items() if v}, urams, lut, ff, board.available(), notes)

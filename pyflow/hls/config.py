@@ -113,6 +113,8 @@ class EngineConfig:
             value = getattr(self, name)
             if value <= 0 or value % unit:
                 problems.append(f"{name}={value} must be a positive multiple of {unit}")
+        if self.xbuf_slices >= 1 << 16 or self.obuf_words >= 1 << 16:
+            problems.append("xbuf_bytes / pi and obuf_bytes / po must stay below 65536 (16-bit addresses)")
         if self.obuf_bytes < self.max_cout:
             problems.append(f"obuf_bytes={self.obuf_bytes} must hold one pixel of max_cout={self.max_cout} outputs")
         if self.dw_tb not in (1, 2, 3, 5, 7, 11):

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from pyflow.errors import FlowError
-from pyflow.hls.config import EngineConfig
+from pyflow.hls.config import MIN_PHASE, EngineConfig
+
+TRIP_BITS, INDEX_BITS = 24, 16  # the narrow counters of CONV_MAC and DW_STEP (hls/src/engine_types.h)
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -71,6 +73,8 @@ def conv_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int
         blk, segs = _balanced(ow, most)
         n_blocks = oh * segs
         band_row = band_row_words(blk)
+    if tiles * slices * max(blk, cfg.w_words, MIN_PHASE) >= 1 << TRIP_BITS or max(tiles, slices) >= 1 << INDEX_BITS:
+        raise FlowError(f"{what}: {tiles} tiles x {slices} slices per block overflow the MAC loop's counters")
     return {"pointwise": int(pointwise), "blk": blk, "n_blocks": n_blocks, "segs": segs, "slices": slices,
             "tiles": tiles, "seg_words": seg_words, "chunks": chunks, "seg_cols": seg_cols, "band_row": band_row}
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from pyflow.errors import FlowError
-from pyflow.hls.config import EngineConfig
+from pyflow.hls.config import DW_GAP, EngineConfig
+from pyflow.hls.conv_plan import INDEX_BITS, TRIP_BITS
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -57,6 +58,10 @@ def dw_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int, 
                         f"fit the line-buffer banks (dw_lb_words={cfg.dw_lb_words})")
     n_strips = _cdiv(ow, fit)
     strip_w = _cdiv(ow, n_strips)
+    cols = (strip_w - 1) * sw + (kw - 1) * dw + 1
+    step = cols * (span + sh) * cw_out + DW_GAP + strip_w * cw_out * tb_rows * tb_cols  # a step's iterations, at most
+    if cols >= 1 << INDEX_BITS or cw_out * tb_rows * tb_cols >= 1 << INDEX_BITS or step >= 1 << TRIP_BITS:
+        raise FlowError(f"{what}: a strip of {cols} columns x {cw_out} words overflows the step loop's counters")
     rows_read = dw_need(oh - 1, sh, pad_top, kh, dh, ih) + 1
     pixels = 0
     for st in range(n_strips):
