@@ -17,7 +17,8 @@
 // conv_load_w   all weights of the layer, one burst per block, as slices of PI x PO bytes in phase order.
 // conv_mac      T = d.tiles output-channel tiles of PO x S slices; one phase per (tile, slice): the PI x PO
 //               weight slice is held in registers while the block's pixels stream past (one pixel per cycle,
-//               PI x PO MACs), partial sums in the acc RAM; the last slice requantizes PO channels into obuf.
+//               PI x PO MACs in PI x PO / 2 DSP48E2s: two output channels per multiplier, dsp_pack.h), partial
+//               sums in the acc RAM; the last slice requantizes PO channels into obuf.
 //               Every phase lasts L = max(pixels, W_WORDS, MIN_PHASE) cycles: W_WORDS is what the weight loader
 //               needs per slice, MIN_PHASE keeps a pixel's acc read-modify-write MIN_PHASE cycles apart.
 // conv_store    the block's outputs, all channels, contiguous in NHWC: one burst.
@@ -29,6 +30,7 @@
 #ifndef PYFLOW_CONV_H
 #define PYFLOW_CONV_H
 
+#include "dsp_pack.h"
 #include "engine_types.h"
 #include "requant.h"
 
@@ -314,8 +316,8 @@ static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_
     OC_DECLARE(mult, TBL_BANKS, OC_S2P);
     OC_DECLARE(shift, TBL_BANKS, OC_S2P);
 
-    int8_t w[PO][PI];  // the current weight slice, in registers
-#pragma HLS ARRAY_PARTITION variable=w complete dim=0
+    wpack_t wp[PO / 2][PI];  // the current weight slice in registers, output channels 2k+1 / 2k packed (dsp_pack.h)
+#pragma HLS ARRAY_PARTITION variable=wp complete dim=0
     static conv_block_t walk;
     const int32_t n = conv_block_next(d, b, walk).n;
     const int32_t L0 = n > W_WORDS ? n : W_WORDS;
@@ -340,11 +342,11 @@ CONV_MAC:
         ENGINE_ITER(LOOP_CONV_MAC);
         if (p == 0) {
             const wslice_t sl = ws.read();
-            for (int32_t po = 0; po < PO; ++po) {
+            for (int32_t k = 0; k < PO / 2; ++k) {
 #pragma HLS UNROLL
                 for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-                    w[po][pi] = sl.w[po][pi];
+                    wp[k][pi] = pack_weights(sl.w[2 * k + 1][pi], sl.w[2 * k][pi]);
                 }
             }
         }
@@ -365,14 +367,12 @@ CONV_MAC:
             } else {
                 prev = OC_RD(acc, p);
             }
-            for (int32_t po = 0; po < PO; ++po) {
+            for (int32_t k = 0; k < PO / 2; ++k) {  // PI x PO MACs in PI x PO / 2 DSP48E2s
 #pragma HLS UNROLL
-                int32_t dot = 0;
-                for (int32_t pi = 0; pi < PI; ++pi) {
-#pragma HLS UNROLL
-                    dot += (int32_t)x.b[pi] * (int32_t)w[po][pi];
-                }
-                sum[po] = prev.v[po] + dot;
+                int32_t hi, lo;
+                dot_packed<PI>(wp[k], x.b, hi, lo);
+                sum[2 * k] = prev.v[2 * k] + lo;
+                sum[2 * k + 1] = prev.v[2 * k + 1] + hi;
             }
             // weights_offset * sum(x): the window's input sum, built during tile 0
             int32_t total_x = 0;

@@ -76,7 +76,7 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
     bb, bits = c.bus_bytes, c.axi_bits
     double_fc = flavor != "tflm"
     dsp = {
-        f"conv MAC array ({c.pi} x {c.po} int8)": c.pi * c.po * DSP_MAC8,
+        f"conv MAC array ({c.pi} x {c.po} int8, two per DSP48E2)": c.pi * c.po // 2,
         f"conv requantization ({c.po} lanes)": c.po * DSP_MBQM,
         f"depthwise taps ({bb} lanes x {c.dw_taps})": bb * c.dw_taps * DSP_MAC8,
         f"depthwise requantization ({bb} lanes)": bb * DSP_MBQM,
@@ -131,7 +131,8 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
     if double_fc:
         lut["FULLY_CONNECTED double unit"] = LUT_DOUBLE
         ff["FULLY_CONNECTED double unit"] = FF_DOUBLE
-    notes = ["one int8 MAC per DSP48E2 (HLS maps each int8 x int8 product to its own DSP)",
+    notes = ["conv MAC array: two int8 MACs per DSP48E2 (hls/src/dsp_pack.h, groups of 4 per DSP cascade); "
+             "depthwise taps: one product per DSP",
              f"xbuf / obuf / band in {c.big_ram.upper()} (big_ram), the other RAMs in BRAM, the per-channel tables "
              "in LUTRAM, as the BIND_STORAGE pragmas in hls/src say",
              "LUT / FF are rough per-unit figures; csynth replaces them"]
