@@ -271,7 +271,7 @@ def csim(c, model=None, inputs=None, layers=None, flavor=None, tool="gpp", pi=No
           f"{result.include_source}): {len(result.images)} image(s), {len(result.layers)} layers "
           f"({', '.join(sorted(where))}); compile {result.compile_seconds:.1f} s"
           f"{'' if result.compiled else ' (cached)'}, run {sum(result.run_seconds):.1f} s")
-    print("csim: PASS (every layer bit-exact)" if result.passed else "csim: FAIL")
+    print("csim: PASS (every step bit-exact)" if result.passed else "csim: FAIL")
     if not result.passed:
         raise Exit(code=1)
 

@@ -101,8 +101,9 @@ def test_csim_whole_network_cli(tmp_path):
     result = invoke("csim", "--inputs", str(ROOT / "golden" / "inputs" / "rocket.png"))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1] == "csim: PASS (every layer bit-exact)"
-    assert sum(1 for line in lines if line.rstrip().endswith("PASS") and "engine" in line) == 60
+    assert lines[-1] == "csim: PASS (every step bit-exact)"
+    assert sum(1 for line in lines if line.rstrip().endswith("PASS") and "engine" in line) == 36
+    assert sum(1 for line in lines if line.rstrip().endswith("runs in the next step")) == 24
 
 
 @pytest.mark.parametrize("task", ["csynth", "cosim", "export-ip"])

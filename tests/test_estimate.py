@@ -12,7 +12,7 @@ import pytest
 from pyflow.errors import FlowError
 from pyflow.estimate import (Assumptions, estimate, format_estimate, format_loops, iteration_counts, plot_estimate,
                              to_json, what_if, write_estimate_json)
-from pyflow.estimate.cycles import Timing, conv_cycles
+from pyflow.estimate.cycles import Timing, pipeline_cycles
 from pyflow.estimate.resources import bram18, uram
 from pyflow.hls.codegen import plan
 from pyflow.hls.config import EngineConfig
@@ -77,13 +77,14 @@ def test_loop_counts_equal_csim_efficientnet(config_name, effnet, tmp_path, cach
     config = CONFIGS[config_name]
     result = run_csim(EFFNET, tmp_path, photo, config=config, log=lambda *_: None, cache_dir=cache_dir)
     est = _assert_counts_match(effnet, result, config, "litert")
-    assert len(est.layers) == 60 and all(L.where == "engine" for L in est.layers)
+    assert len(est.layers) == 60 and {L.where for L in est.layers} == {"engine", "fused"}
 
 
 def test_iteration_counts_by_hand_for_the_stem(effnet):
     cfg = EngineConfig()  # PI = PO = 16, one bus word per slice
     layer = plan(effnet, cfg, "litert").layers[0]  # 3x3 s2 conv 224x224x3 -> 112x112x32, SAME
     f = layer.fields
+    assert (f["conv_on"], f["dw_on"], f["add_on"]) == (1, 0, 0)
     # a window = 3 kernel rows of 3 taps x 1 word: 3 segments of 3 words, one word per slice: 9 slices
     assert (f["pointwise"], f["seg_words"], f["chunks"], f["slices"], f["tiles"]) == (0, 3, 3, 9, 2)
     # blocks: whole output rows (the band of 3 x 225 columns fits), 112 of them
@@ -91,9 +92,9 @@ def test_iteration_counts_by_hand_for_the_stem(effnet):
     it = iteration_counts(layer, cfg)
     pixels = 112 * 112
     assert it["CONV_GATHER"] == pixels * 9
-    assert it["CONV_MAC"] == 112 * 2 * 9 * 112  # blocks x tiles x slices x max(112 pixels, W_WORDS 16, 8)
+    assert it["CONV_MAC"] == 112 * 2 * 9 * 112  # blocks x tiles x slices x max(112 pixels, W_WORDS 16, 16)
     assert it["CONV_W_LOAD"] == 112 * 2 * 9 * 16  # the 2 x 9 slices of 16 x 16 bytes (16 words) per block
-    assert it["CONV_STORE"] == pixels * 2
+    assert it["CONV_EMIT"] == it["PIPE_COPY"] == it["PIPE_WRITE"] == pixels * 2
     # SAME, stride 2: pad_top 0, pad_left 0, the right column of the last window is padding: per block 3 rows of
     # 224 in-image words and 1 padding word (the bottom row 224 exists: rows 2*oy .. 2*oy+2 <= 224 only at oy=111)
     rows_inside = sum(sum(0 <= 2 * oy + ky < 224 for ky in range(3)) for oy in range(112))
@@ -103,15 +104,22 @@ def test_iteration_counts_by_hand_for_the_stem(effnet):
 
 
 def test_dataflow_overlap_is_the_slowest_stage_per_block(effnet):
-    cfg = EngineConfig()
+    cfg = EngineConfig(fuse=False)
     layer = plan(effnet, cfg, "litert").layers[3]  # 1x1 16 -> 96 on 112x112: many blocks
     a = Assumptions()
-    lc = conv_cycles(layer, cfg, Timing.of(cfg), a, 61.0)
+    lc = pipeline_cycles(layer, cfg, Timing.of(cfg), a, 61.0)
     assert layer.fields["n_blocks"] > 10
-    assert lc.cycles < sum(lc.stages[k] for k in ("load", "weights", "mac", "store"))  # overlapped, not summed
-    assert lc.cycles >= max(lc.stages[k] for k in ("load", "weights", "mac", "store", "ddr"))
-    slow = conv_cycles(layer, cfg, Timing.of(cfg), Assumptions(axi_write_latency=5000), 61.0)
+    assert lc.cycles < sum(lc.stages[k] for k in ("load", "weights", "mac", "emit", "store"))  # overlapped
+    assert lc.cycles >= max(lc.stages[k] for k in ("load", "weights", "mac", "emit", "store", "ddr"))
+    slow = pipeline_cycles(layer, cfg, Timing.of(cfg), Assumptions(axi_write_latency=5000), 61.0)
     assert slow.bound == "store" and slow.cycles > lc.cycles
+
+
+def test_fusion_keeps_the_expanded_tensors_out_of_ddr(effnet):
+    fused, plain = estimate(effnet, EngineConfig(), "ZCU104"), estimate(effnet, EngineConfig(fuse=False), "ZCU104")
+    assert sum(L.where == "fused" for L in fused.layers) == 24  # 15 expand convs, 9 project convs + ADD
+    assert fused.totals()["ddr_bytes"] < 0.75 * plain.totals()["ddr_bytes"]
+    assert fused.latency_ms < plain.latency_ms
 
 
 def test_efficientnet_totals_on_zcu104(effnet):
@@ -119,7 +127,8 @@ def test_efficientnet_totals_on_zcu104(effnet):
     t = est.totals()
     assert est.clock_mhz == 250 and est.board.part == "xczu7ev-ffvc1156-2-e"  # the preset's clock
     assert t["macs"] == 385_187_552
-    assert t["latency_ms"] == pytest.approx(t["cycles"] / 250e3 + 60 * est.assumptions.host_us_per_layer / 1e3)
+    assert est.steps == 36  # 60 ops, 24 fused into the step after them
+    assert t["latency_ms"] == pytest.approx(t["cycles"] / 250e3 + 36 * est.assumptions.host_us_per_layer / 1e3)
     assert t["images_per_s"] == pytest.approx(1000 / t["latency_ms"])
     assert t["floor_mac_ms"] < t["engine_ms"] and t["floor_ddr_ms"] < t["engine_ms"]
     assert t["min_ddr_bytes"] <= t["ddr_bytes"]

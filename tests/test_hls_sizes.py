@@ -35,7 +35,7 @@ def test_efficientnet_lite0_at_other_sizes_is_bit_exact(size, tmp_path, cache_di
         assert assert_matches_oracle(path, x, "litert", graph) == 60
     result = run_csim(path, tmp_path / "build", x, log=lambda *_: None, cache_dir=cache_dir)
     assert result.passed, "\n".join(result.images[0].stdout.splitlines()[-20:])
-    assert len(result.layers) == 60 and all(r.where == "engine" for r in result.layers)
+    assert len(result.layers) == 60 and {r.where for r in result.layers} == {"engine", "fused"}
     assert_within_loop_table(result.layers)
 
 

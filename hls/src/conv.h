@@ -6,7 +6,7 @@
 // four processes (canonical dataflow-in-a-loop: the block loop's iterations overlap, the arrays between the
 // processes are ping-pong buffers):
 //
-//   conv_load_x  -- xbuf -->  conv_mac  -- obuf -->  conv_store
+//   conv_load_x  -- xbuf -->  conv_mac  -- obuf -->  conv_emit  --> the pipeline's depthwise stage / writer
 //   conv_load_w  -- ws (FIFO of weight slices) --^
 //
 // conv_load_x   the block's input windows as MAC-array slices of PI bytes (X_WORDS bus words) in xbuf, pixel
@@ -21,7 +21,7 @@
 //               sums in the acc RAM; the last slice requantizes PO channels into obuf.
 //               Every phase lasts L = max(pixels, W_WORDS, MIN_PHASE) cycles: W_WORDS is what the weight loader
 //               needs per slice, MIN_PHASE keeps a pixel's acc read-modify-write MIN_PHASE cycles apart.
-// conv_store    the block's outputs, all channels, contiguous in NHWC: one burst.
+// conv_emit     the block's outputs, pixel by pixel (all channels, NHWC raster order), into the next stage.
 //
 // The input offset is folded into the bias by the generator (bias + input_offset * sum(w)), so the array
 // multiplies raw int8 x int8 and padded taps (x = zero point) cancel exactly. FULLY_CONNECTED with asymmetric
@@ -52,10 +52,10 @@ static inline conv_block_t conv_block_next(const layer_desc_t &d, int32_t b, con
         walk.ox0 = 0;
     }
     conv_block_t k = walk;
-    const int32_t left = d.pointwise ? d.out_h * d.out_w - k.ox0 : d.out_w - k.ox0;  // pixels of the row / map
+    const int32_t left = d.pointwise ? d.c_out_h * d.c_out_w - k.ox0 : d.c_out_w - k.ox0;  // pixels of the row / map
     k.n = left < d.blk ? left : d.blk;
     walk.ox0 += d.blk;
-    if (!d.pointwise && walk.ox0 >= d.out_w) {  // next output row (pointwise blocks run over the whole map)
+    if (!d.pointwise && walk.ox0 >= d.c_out_w) {  // next output row (pointwise blocks run over the whole map)
         walk.ox0 = 0;
         ++walk.oy;
     }
@@ -288,9 +288,9 @@ static inline oword_t conv_requant(const layer_desc_t &d, int32_t t, const int32
             const int32_t r = multiply_by_quantized_multiplier(sum[po], m.v[lane], s.v[lane]);
             const int8_t v = (int8_t)clamp_i32((int64_t)r + d.out_offset, d.act_min, d.act_max);
 #ifndef PYFLOW_FAULT_PAD_LANE
-            o.b[po] = t * PO + po < d.out_c ? v : (int8_t)0;
+            o.b[po] = t * PO + po < d.c_out_c ? v : (int8_t)0;
 #else  // test build only: garbage in the channel padding, what the testbench must catch
-            o.b[po] = t * PO + po < d.out_c ? v : (int8_t)1;
+            o.b[po] = t * PO + po < d.c_out_c ? v : (int8_t)1;
 #endif
         }
     }
@@ -434,14 +434,14 @@ CONV_MAC:
         }
         int32_t ft = 0, lane = 0;
     CONV_FC_REQUANT:  // LiteRT FULLY_CONNECTED: (int) round(double(acc) * scale), one shared double unit
-        for (int32_t c = 0; c < d.out_c; ++c) {
+        for (int32_t c = 0; c < d.c_out_c; ++c) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT
             ENGINE_ITER(LOOP_CONV_FC_REQUANT);
             const accw_t a = OC_RD(fcacc, ft);
             const int64_t r = requantize_double(a.v[lane], OC_RDB(scale, c % F64_BANKS, c / F64_BANKS));
             o.b[lane] = (int8_t)clamp_i32(r + d.out_offset, d.act_min, d.act_max);
-            if (lane == PO - 1 || c == d.out_c - 1) {
+            if (lane == PO - 1 || c == d.c_out_c - 1) {
                 OC_WR(obuf, ft, o);
                 for (int32_t j = 0; j < PO; ++j) {
 #pragma HLS UNROLL
@@ -459,26 +459,26 @@ CONV_MAC:
 #endif
 }
 
-// ------------------------------------------------------------------------------------------------ store
-// The block's outputs: n pixels x cw_out words, contiguous in NHWC: one burst.
-static void conv_store(const layer_desc_t &d, int32_t b, const oword_t obuf[OBUF_WORDS], bus_t *fm) {
+// ------------------------------------------------------------------------------------------------ emit
+// The block's outputs, pixel by pixel (all channels), into the pipeline's next stage: n pixels x c_cw_out words, in
+// the NHWC raster order of the conv output (blocks run in raster order).
+static void conv_emit(const layer_desc_t &d, int32_t b, const oword_t obuf[OBUF_WORDS], hls::stream<lanes_t> &out) {
     static conv_block_t walk;
     const conv_block_t k = conv_block_next(d, b, walk);
-    const int32_t addr = d.out_addr + (k.oy * d.out_w + k.ox0) * d.cw_out;
     int32_t oa = 0, part = 0, w = 0, pix = 0;  // obuf word (pixel * tiles + tile), bus word in it, in the pixel
-CONV_STORE:
-    for (int32_t i = 0; i < k.n * d.cw_out; ++i) {
+CONV_EMIT:
+    for (int32_t i = 0; i < k.n * d.c_cw_out; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=OBUF_WORDS*O_WORDS
-        ENGINE_ITER(LOOP_CONV_STORE);
+        ENGINE_ITER(LOOP_CONV_EMIT);
         const oword_t o = OC_RD(obuf, oa);
-        int8_t lanes[BUS_BYTES];
+        lanes_t v;
         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-            lanes[lane] = o.b[part * BUS_BYTES + lane];
+            v.b[lane] = o.b[part * BUS_BYTES + lane];
         }
-        fm[addr + i] = pack_word(lanes);
-        if (++w == d.cw_out) {
+        out.write(v);
+        if (++w == d.c_cw_out) {
             w = 0;
             part = 0;
             pix += d.tiles;
@@ -488,16 +488,14 @@ CONV_STORE:
             ++oa;
         }
     }
-#ifdef PYFLOW_FAULT_WRITE_PAST_END  // test build only: the last block writes one word too far
-    if (b == d.n_blocks - 1) fm[addr + k.n * d.cw_out] = splat_word((int8_t)0x5a);
-#endif
 }
 
 // ------------------------------------------------------------------------------------------------ layer
-static void conv_blocks(const layer_desc_t &d, int32_t n_blocks, const bus_t *fm_in, bus_t *fm_out,
-                        const bus_t *wt, const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
-                        const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH],
-                        const double scale[F64_BANKS][MAX_COUT / F64_BANKS]) {
+// The conv stage of the layer pipeline: every block through load / weights / MAC / emit.
+static void conv_blocks(const layer_desc_t &d, int32_t n_blocks, const bus_t *fm_in, const bus_t *wt,
+                        const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
+                        const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
+                        hls::stream<lanes_t> &out) {
 CONV_BLOCK:
     for (int32_t b = 0; b < n_blocks; ++b) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=4096
@@ -505,7 +503,7 @@ CONV_BLOCK:
         xslice_t xbuf[XBUF_SLICES];  // ping-pong (PIPO) between conv_load_x and conv_mac
 #pragma HLS AGGREGATE variable=xbuf
 #pragma HLS BIND_STORAGE variable=xbuf type=ram_s2p impl=BIG_RAM
-        oword_t obuf[OBUF_WORDS];  // ping-pong (PIPO) between conv_mac and conv_store
+        oword_t obuf[OBUF_WORDS];  // ping-pong (PIPO) between conv_mac and conv_emit
 #pragma HLS AGGREGATE variable=obuf
 #pragma HLS BIND_STORAGE variable=obuf type=ram_s2p impl=BIG_RAM
         hls::stream<wslice_t> ws;  // weight slices: the loader runs W_DEPTH phases ahead of the MAC array
@@ -513,7 +511,7 @@ CONV_BLOCK:
         conv_load_x(d, b, fm_in, xbuf);
         conv_load_w(d, wt, ws);
         conv_mac(d, b, xbuf, ws, bias, mult, shift, scale, obuf);
-        conv_store(d, b, obuf, fm_out);
+        conv_emit(d, b, obuf, out);
     }
 }
 

@@ -1,26 +1,23 @@
-// DEPTHWISE_CONV_2D, any feature-map size, any kernel whose span fits the DW_NRB line-buffer rows, any
-// depth multiplier. One DATAFLOW region of four processes over the whole layer, connected by FIFOs:
+// DEPTHWISE_CONV_2D, any feature-map size, any kernel whose span fits the DW_NRB line-buffer rows, any depth
+// multiplier: the depthwise stage of the layer pipeline (pipeline.h). Its input words arrive from the conv stage
+// (an expand conv fused in front: the whole map in raster order, one strip) or from the pipeline's reader, strip
+// by strip: per strip (at most d.strip_w output columns, the line buffer holds one strip's input columns) rows
+// 0 .. d.rows_read-1 of the strip's in-image columns. Two processes, connected by a FIFO:
 //
-//   dw_read -> dw_expand -> dw_step -> dw_write
-//
-// The output is cut into vertical strips of at most d.strip_w columns (the line buffer holds one strip's input
-// columns); each strip streams top to bottom.
-// dw_read     per strip, input rows 0 .. d.rows_read-1: one burst of the strip's in-image columns per row.
 // dw_expand   depth multiplier M: output channel c*M + m reads input channel c, so every input pixel becomes
-//             cw_out "virtual" words (lane l of virtual word v = input channel (v*BUS + l) / M); M = 1 passes
+//             dw_cw_out "virtual" words (lane l of virtual word v = input channel (v*BUS + l) / M); M = 1 passes
 //             the words through.
 // dw_step     line buffer of DW_NRB rows x DW_NCB column banks (row iy in row bank iy % DW_NRB, strip column
-//             rel in column bank rel % DW_NCB at slot rel / DW_NCB, word v of the pixel at slot * cw_out + v).
+//             rel in column bank rel % DW_NCB at slot rel / DW_NCB, word v of the pixel at slot * cw + v).
 //             Step k loads the rows output row k needs (one word per cycle) and computes one output row: per
 //             cycle one output word (pixel ox, channel word j) and one tap block of DW_TB x DW_TB taps (d.blocks
 //             blocks per word, accumulated in registers). Every bank is read once per cycle at the address of
 //             the window column it holds, the words are routed to the taps. When the window span plus the stride
 //             fits the DW_NRB rows (d.dw_lag = 1), step k computes row k-1 WHILE it loads: the row being loaded
 //             is never in the window, a bank sees at most one read and one write per cycle; otherwise
-//             (d.dw_lag = 0) step k loads, then computes row k.
-// dw_write    per strip and output row: one burst.
+//             (d.dw_lag = 0) step k loads, then computes row k. Output words leave strip by strip, row by row.
 // Weights (one DW_TB x DW_TB tap block of BUS_BYTES lanes per word) and the per-channel tables are loaded before
-// the region. The input offset is folded into the bias; padded taps read the input zero point.
+// the pipeline. The input offset is folded into the bias; padded taps read the input zero point.
 #ifndef PYFLOW_DEPTHWISE_CONV_H
 #define PYFLOW_DEPTHWISE_CONV_H
 
@@ -43,34 +40,34 @@ static inline dw_strip_t dw_strip_at(const layer_desc_t &d, int32_t st) {
 #pragma HLS INLINE
     dw_strip_t s;
     s.ox0 = st * d.strip_w;
-    s.n_out = d.out_w - s.ox0 < d.strip_w ? d.out_w - s.ox0 : d.strip_w;
-    s.xs = s.ox0 * d.stride_w - d.pad_left;
-    const int32_t xe = s.xs + (s.n_out - 1) * d.stride_w + (d.k_w - 1) * d.dil_w;
+    s.n_out = d.dw_out_w - s.ox0 < d.strip_w ? d.dw_out_w - s.ox0 : d.strip_w;
+    s.xs = s.ox0 * d.dw_stride_w - d.dw_pad_left;
+    const int32_t xe = s.xs + (s.n_out - 1) * d.dw_stride_w + (d.dw_k_w - 1) * d.dw_dil_w;
     s.cx0 = s.xs > 0 ? s.xs : 0;
-    s.ncols = (xe < d.in_w - 1 ? xe : d.in_w - 1) - s.cx0 + 1;
+    s.ncols = (xe < d.dw_in_w - 1 ? xe : d.dw_in_w - 1) - s.cx0 + 1;
     return s;
 }
 
 // Last input row output row k needs (-1: none), within the image.
 static inline int32_t dw_need(const layer_desc_t &d, int32_t k) {
 #pragma HLS INLINE
-    const int32_t last = k * d.stride_h - d.pad_top + (d.k_h - 1) * d.dil_h;
-    return last < d.in_h - 1 ? (last < -1 ? -1 : last) : d.in_h - 1;
+    const int32_t last = k * d.dw_stride_h - d.dw_pad_top + (d.dw_k_h - 1) * d.dw_dil_h;
+    return last < d.dw_in_h - 1 ? (last < -1 ? -1 : last) : d.dw_in_h - 1;
 }
 
-// All weights of the layer: d.cw_out x d.blocks tap blocks of DW_TAPS words each, one burst.
+// All weights of the layer: d.dw_cw_out x d.blocks tap blocks of DW_TAPS words each, one burst.
 static void dw_load_weights(const bus_t *wt, const layer_desc_t &d, dwblk_t wdw[DW_WT_ENTRIES]) {
     OC_DECLARE(wdw, 1, OC_S2P);
     int8_t e[DW_TAPS][BUS_BYTES];  // the entry under assembly, in registers
 #pragma HLS ARRAY_PARTITION variable=e complete dim=0
     int32_t tap = 0, n = 0;
 DW_W_LOAD:
-    for (int32_t i = 0; i < d.cw_out * d.blocks * DW_TAPS; ++i) {
+    for (int32_t i = 0; i < d.dw_cw_out * d.blocks * DW_TAPS; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=DW_WT_ENTRIES*DW_TAPS
         ENGINE_ITER(LOOP_DW_W_LOAD);
         int8_t lanes[BUS_BYTES];
-        unpack_word(wt[d.wt_addr + i], lanes);
+        unpack_word(wt[d.dw_wt_addr + i], lanes);
         for (int32_t t = 0; t < DW_TAPS; ++t) {
 #pragma HLS UNROLL
             for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
@@ -94,27 +91,6 @@ DW_W_LOAD:
     }
 }
 
-// ------------------------------------------------------------------------------------------------ read
-static void dw_read(const layer_desc_t &d, const bus_t *fm, hls::stream<bus_t> &out) {
-DW_READ_STRIPS:
-    for (int32_t st = 0; st < d.n_strips; ++st) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=8
-        const dw_strip_t s = dw_strip_at(d, st);
-    DW_READ_ROWS:
-        for (int32_t iy = 0; iy < d.rows_read; ++iy) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=256
-            const int32_t addr = d.in_addr + (iy * d.in_w + s.cx0) * d.cw_in;
-        DW_READ:
-            for (int32_t i = 0; i < s.ncols * d.cw_in; ++i) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB
-                ENGINE_ITER(LOOP_DW_READ);
-                out.write(fm[addr + i]);
-            }
-        }
-    }
-}
-
 // ------------------------------------------------------------------------------------------------ expand
 // Depth multiplier M > 1: lane l of virtual word v takes input channel q + floor((r + l) / M), where
 // v * BUS_BYTES = q * M + r; floor((r + l) / M) = #{k >= 1 : k * M <= r + l}. (w0 = q / BUS_BYTES, q % BUS_BYTES,
@@ -126,17 +102,15 @@ struct dw_vmap_t {
     int32_t w0, qlo, r;
 };
 
-static void dw_expand(const layer_desc_t &d, hls::stream<bus_t> &in, hls::stream<lanes_t> &out) {
+static void dw_expand(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out) {
     const int32_t M = d.depth_mult;
     if (M == 1) {
     DW_PASS:
-        for (int32_t i = 0; i < d.dw_in_pixels * d.cw_in; ++i) {
+        for (int32_t i = 0; i < d.dw_in_pixels * d.dw_cw_in; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
             ENGINE_ITER(LOOP_DW_PASS);
-            lanes_t v;
-            unpack_word(in.read(), v.b);
-            out.write(v);
+            out.write(in.read());
         }
         return;
     }
@@ -155,7 +129,7 @@ static void dw_expand(const layer_desc_t &d, hls::stream<bus_t> &in, hls::stream
         km[k] = k * M;
     }
 DW_EXPAND_MAP:
-    for (int32_t v = 0; v < d.cw_out; ++v) {
+    for (int32_t v = 0; v < d.dw_cw_out; ++v) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=DW_PIX_WORDS
         ENGINE_ITER(LOOP_DW_EXPAND_MAP);
@@ -166,15 +140,14 @@ DW_EXPAND_MAP:
     }
     int32_t px = 0, v = 0, lw = 0;  // pixel and virtual word emitted, input word loaded (of pixel px + 1)
 DW_EXPAND:
-    for (int32_t i = 0; i < d.cw_in + d.dw_in_pixels * d.cw_out; ++i) {
+    for (int32_t i = 0; i < d.dw_cw_in + d.dw_in_pixels * d.dw_cw_out; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
         ENGINE_ITER(LOOP_DW_EXPAND);
-        const bool filling = i < d.cw_in;  // pixel 0's words, before anything is emitted
+        const bool filling = i < d.dw_cw_in;  // pixel 0's words, before anything is emitted
         const int32_t half = px % 2;       // half of the pixel being emitted
-        if (filling || (v < d.cw_in && px + 1 < d.dw_in_pixels)) {
-            lanes_t word;
-            unpack_word(in.read(), word.b);
+        if (filling || (v < d.dw_cw_in && px + 1 < d.dw_in_pixels)) {
+            const lanes_t word = in.read();
             const int32_t w = filling ? i : lw;
             const int32_t into = filling ? 0 : 1 - half;
             OC_WRB(pbuf, into * 2 + w % 2, w / 2, word);
@@ -207,7 +180,7 @@ DW_EXPAND:
                 o.b[l] = pair[e.qlo + off];
             }
             out.write(o);
-            if (++v == d.cw_out) {
+            if (++v == d.dw_cw_out) {
                 v = 0;
                 lw = 0;
                 ++px;
@@ -226,14 +199,14 @@ static void dw_row_taps(const layer_desc_t &d, int32_t oy, bool row_ok[DW_TB_ROW
         for (int32_t a = 0; a < DW_TB; ++a) {
 #pragma HLS UNROLL
             const int32_t ky = br * DW_TB + a;
-            const int32_t iy = oy * d.stride_h - d.pad_top + ky * d.dil_h;
-            row_ok[br][a] = ky < d.k_h && iy >= 0 && iy < d.in_h;
+            const int32_t iy = oy * d.dw_stride_h - d.dw_pad_top + ky * d.dw_dil_h;
+            row_ok[br][a] = ky < d.dw_k_h && iy >= 0 && iy < d.dw_in_h;
             rbank[br][a] = row_ok[br][a] ? iy % DW_NRB : 0;
         }
     }
 }
 
-static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<bus_t> &out,
+static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
                     const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                     const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
     static lanes_t lb[DW_NRB * DW_NCB][DW_LB_DEPTH];  // bank = row bank * DW_NCB + column bank
@@ -241,8 +214,8 @@ static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream
 #pragma HLS AGGREGATE variable=lb
 #pragma HLS BIND_STORAGE variable=lb type=ram_s2p impl=bram
     OC_DECLARE(lb, DW_NRB * DW_NCB, OC_S2P);
-    const int8_t pad = (int8_t)(-d.in_offset);
-    const int32_t cw = d.cw_out;  // virtual words per pixel
+    const int8_t pad = (int8_t)(-d.dw_in_offset);
+    const int32_t cw = d.dw_cw_out;  // virtual words per pixel
     // kernel column of tap e of tap block column bc, relative to the window's first column (per layer)
     int32_t coff[DW_TB_COLS][DW_TB];
     bool kx_ok[DW_TB_COLS][DW_TB];
@@ -252,8 +225,8 @@ static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream
 #pragma HLS UNROLL
         for (int32_t e = 0; e < DW_TB; ++e) {
 #pragma HLS UNROLL
-            coff[bc][e] = (bc * DW_TB + e) * d.dil_w;
-            kx_ok[bc][e] = bc * DW_TB + e < d.k_w;
+            coff[bc][e] = (bc * DW_TB + e) * d.dw_dil_w;
+            kx_ok[bc][e] = bc * DW_TB + e < d.dw_k_w;
         }
     }
 DW_STRIPS:
@@ -264,9 +237,9 @@ DW_STRIPS:
         idx_t lrb = 0;                 // row bank of the row being loaded
         idx_t lrel = s.cx0 - s.xs;     // strip column of lx
     DW_ROWS:
-        for (int32_t k = 0; k < d.out_h + d.dw_lag; ++k) {
+        for (int32_t k = 0; k < d.dw_out_h + d.dw_lag; ++k) {
 #pragma HLS LOOP_TRIPCOUNT min=2 max=257
-            const int32_t rows = k < d.out_h ? dw_need(d, k) - (k == 0 ? -1 : dw_need(d, k - 1)) : 0;
+            const int32_t rows = k < d.dw_out_h ? dw_need(d, k) - (k == 0 ? -1 : dw_need(d, k - 1)) : 0;
             const trip_t n_load = rows * s.ncols * cw;
             const int32_t oy = k - d.dw_lag;  // the output row computed in this step
             const trip_t n_comp = oy >= 0 ? s.n_out * cw * d.blocks : 0;
@@ -315,7 +288,7 @@ DW_STRIPS:
 #pragma HLS UNROLL
                         const int32_t rel = ox_s + coff[bc][e];  // strip column of the tap (>= 0)
                         const int32_t ix = s.xs + rel;
-                        col_ok[e] = kx_ok[bc][e] && ix >= 0 && ix < d.in_w;
+                        col_ok[e] = kx_ok[bc][e] && ix >= 0 && ix < d.dw_in_w;
                         cbank[e] = rel % DW_NCB;  // constant divisor
                         caddr[e] = (rel / DW_NCB) * cw + j;
                     }
@@ -391,14 +364,14 @@ DW_STRIPS:
                     if (blk == d.blocks - 1) {
                         const tbl32_t mj = OC_RDB(mult, j % TBL_BANKS, j / TBL_BANKS);
                         const tbl8_t sj = OC_RDB(shift, j % TBL_BANKS, j / TBL_BANKS);
-                        int8_t o[BUS_BYTES];
+                        lanes_t o;
                         for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
                             const int32_t r = multiply_by_quantized_multiplier(acc[lane], mj.v[lane], sj.v[lane]);
-                            const int8_t q = (int8_t)clamp_i32((int64_t)r + d.out_offset, d.act_min, d.act_max);
-                            o[lane] = j * BUS_BYTES + lane < d.out_c ? q : (int8_t)0;
+                            const int8_t q = (int8_t)clamp_i32((int64_t)r + d.dw_out_offset, d.dw_act_min, d.dw_act_max);
+                            o.b[lane] = j * BUS_BYTES + lane < d.dw_out_c ? q : (int8_t)0;
                         }
-                        out.write(pack_word(o));
+                        out.write(o);
                     }
                     // next (tap block, channel word, pixel)
                     ++wa;
@@ -409,7 +382,7 @@ DW_STRIPS:
                         if (++j == cw) {
                             j = 0;
                             wa = 0;
-                            ox_s += d.stride_w;
+                            ox_s += d.dw_stride_w;
                         }
                     } else if (++bc == d.tb_cols) {
                         bc = 0;
@@ -421,44 +394,16 @@ DW_STRIPS:
     }
 }
 
-// ------------------------------------------------------------------------------------------------ write
-static void dw_write(const layer_desc_t &d, hls::stream<bus_t> &in, bus_t *fm) {
-DW_WRITE_STRIPS:
-    for (int32_t st = 0; st < d.n_strips; ++st) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=8
-        const dw_strip_t s = dw_strip_at(d, st);
-    DW_WRITE_ROWS:
-        for (int32_t oy = 0; oy < d.out_h; ++oy) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=256
-            const int32_t addr = d.out_addr + (oy * d.out_w + s.ox0) * d.cw_out;
-        DW_WRITE:
-            for (int32_t i = 0; i < s.n_out * d.cw_out; ++i) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB
-                ENGINE_ITER(LOOP_DW_WRITE);
-                fm[addr + i] = in.read();
-            }
-        }
-    }
-#ifdef PYFLOW_FAULT_WRITE_PAST_END  // test build only: one word past the output tensor
-    fm[d.out_addr + d.out_h * d.out_w * d.cw_out] = splat_word((int8_t)0x5a);
-#endif
-}
-
-static void dw_stream(const layer_desc_t &d, const bus_t *fm_in, bus_t *fm_out, const dwblk_t wdw[DW_WT_ENTRIES],
-                      const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
-                      const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
+// ------------------------------------------------------------------------------------------------ stage
+// The depthwise stage of the layer pipeline: expand (depth multiplier) and step, connected by a FIFO.
+static void dw_core(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
+                    const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                    const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
 #pragma HLS DATAFLOW
-    hls::stream<bus_t> raw;
-#pragma HLS STREAM variable=raw depth=64
     hls::stream<lanes_t> words;
 #pragma HLS STREAM variable=words depth=64
-    hls::stream<bus_t> outs;
-#pragma HLS STREAM variable=outs depth=64
-    dw_read(d, fm_in, raw);
-    dw_expand(d, raw, words);
-    dw_step(d, words, outs, wdw, bias, mult, shift);
-    dw_write(d, outs, fm_out);
+    dw_expand(d, in, words);
+    dw_step(d, words, out, wdw, bias, mult, shift);
 }
 
 #endif

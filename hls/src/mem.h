@@ -71,7 +71,8 @@ static inline double bits_to_f64(uint64_t bits) {
 
 #ifndef PYFLOW_FLAVOR_TFLM
 // Channel c in bank c % F64_BANKS at c / F64_BANKS: the F64_BANKS doubles of a bus word are written in one cycle.
-static void load_f64_table(const bus_t *wt, int32_t addr, int32_t n, double table[F64_BANKS][MAX_COUT / F64_BANKS]) {
+static void load_f64_table(const bus_t *wt, int32_t addr, int32_t n, double scale[F64_BANKS][MAX_COUT / F64_BANKS]) {
+    OC_DECLARE(scale, F64_BANKS, OC_S2P);
 TBL_LOAD_F64:
     for (int32_t w = 0; w < ceil_div(n, F64_BANKS); ++w) {
 #pragma HLS PIPELINE II=1
@@ -80,28 +81,23 @@ TBL_LOAD_F64:
         const bus_t word = wt[addr + w];
         for (int32_t j = 0; j < F64_BANKS; ++j) {
 #pragma HLS UNROLL
-            OC_WRB(table, j, w, bits_to_f64((uint64_t)word.range(64 * j + 63, 64 * j)));
+            OC_WRB(scale, j, w, bits_to_f64((uint64_t)word.range(64 * j + 63, 64 * j)));
         }
     }
 }
 #endif
 
-// bias / multiplier / shift of d.out_c channels (d.cw_out entries); the FC double scales when the layer asks.
-static void load_tables(const bus_t *wt, const layer_desc_t &d, tbl32_t bias[TBL_BANKS][TBL_DEPTH],
-                        tbl32_t mult[TBL_BANKS][TBL_DEPTH], tbl8_t shift[TBL_BANKS][TBL_DEPTH],
-                        double scale[F64_BANKS][MAX_COUT / F64_BANKS]) {
+// bias / multiplier / shift of `channels` channels (ceil(channels / BUS_BYTES) entries) from the image.
+static void load_tables(const bus_t *wt, int32_t bias_addr, int32_t mult_addr, int32_t shift_addr, int32_t channels,
+                        tbl32_t bias[TBL_BANKS][TBL_DEPTH], tbl32_t mult[TBL_BANKS][TBL_DEPTH],
+                        tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
     OC_DECLARE(bias, TBL_BANKS, OC_S2P);
     OC_DECLARE(mult, TBL_BANKS, OC_S2P);
     OC_DECLARE(shift, TBL_BANKS, OC_S2P);
-    OC_DECLARE(scale, F64_BANKS, OC_S2P);
-    load_table32(wt, d.bias_addr, d.cw_out, bias);
-    load_table32(wt, d.mult_addr, d.cw_out, mult);
-    load_table8(wt, d.shift_addr, d.cw_out, shift);
-#ifndef PYFLOW_FLAVOR_TFLM
-    if (d.fc_double) load_f64_table(wt, d.scale_addr, d.out_c, scale);
-#else
-    (void)scale;
-#endif
+    const int32_t entries = ceil_div(channels, BUS_BYTES);
+    load_table32(wt, bias_addr, entries, bias);
+    load_table32(wt, mult_addr, entries, mult);
+    load_table8(wt, shift_addr, entries, shift);
 }
 
 #endif

@@ -31,6 +31,7 @@ struct Layer {
     int index = -1;
     std::string name;
     bool on_engine = false;
+    bool fused = false;  // fused into the next step: not run, its tensor never reaches the arena
     layer_desc_t d;
     std::map<std::string, long long> meta;  // tensors, shapes and host-op parameters
     long long get(const std::string &k) const {
@@ -430,6 +431,7 @@ int main(int argc, char **argv) {
                     L.name = p.second;
                 } else if (p.first == "where") {
                     L.on_engine = p.second == "engine";
+                    L.fused = p.second == "fused";
                 } else if (!desc_set_field(L.d, p.first.c_str(), (int32_t)std::atoll(p.second.c_str()))) {
                     L.meta[p.first] = std::atoll(p.second.c_str());
                 }
@@ -490,6 +492,7 @@ int main(int argc, char **argv) {
     // every tensor of the layer table, for the guard words
     std::map<int, TensorRef> tensors;
     for (const Layer &L : layers) {
+        if (L.fused) continue;
         const layer_desc_t &d = L.d;
         tensors[(int)L.get("in_tensor")] = {(int)L.get("in_tensor"), d.in_addr, d.in_h, d.in_w, d.in_c,
                                             L.get("in_float") == 1 ? 4 : 1};
@@ -541,6 +544,16 @@ int main(int argc, char **argv) {
     for (int li = first; li < last; ++li) {
         Layer &L = layers[li];
         const layer_desc_t &d = L.d;
+        if (L.fused) {  // runs as part of layer `into`: nothing to run or compare here
+            std::printf("%-5d %-18s %-6s %10s %10s  FUSED into layer %lld\n", L.index, L.name.c_str(), "fused", "-",
+                        "-", L.get("into"));
+            std::fprintf(rep, "{\"layer\": %d, \"op\": \"%s\", \"where\": \"fused\", \"bytes\": 0, \"mismatches\": 0, "
+                              "\"result\": \"FUSED\", \"into\": %lld, \"iterations\": {",
+                         L.index, L.name.c_str(), L.get("into"));
+            for (int k = 0; k < LOOP_COUNT; ++k) std::fprintf(rep, "%s\"%s\": 0", k ? ", " : "", ENGINE_LOOP_NAMES[k]);
+            std::fprintf(rep, "}, \"access\": {}, \"access_violations\": []}\n");
+            continue;
+        }
         const bool in_float = L.get("in_float") == 1, out_float = L.get("out_float") == 1;
         const TensorRef in1 = {(int)L.get("in_tensor"), d.in_addr, d.in_h, d.in_w, d.in_c, in_float ? 4 : 1};
         const TensorRef out = {(int)L.get("out_tensor"), d.out_addr, d.out_h, d.out_w, d.out_c, out_float ? 4 : 1};
@@ -646,10 +659,13 @@ int main(int argc, char **argv) {
         std::fprintf(rep, "}, \"access\": %s}\n", access_json().c_str());
     }
     std::fclose(rep);
-    int engine_layers = 0;
-    for (int li = first; li < last; ++li) engine_layers += layers[li].on_engine ? 1 : 0;
-    std::printf("layers %d:%d run: %d on the engine, %d on the host; %d failed\n", first, last, engine_layers,
-                last - first - engine_layers, failed_layers);
+    int engine_layers = 0, fused_layers = 0;
+    for (int li = first; li < last; ++li) {
+        engine_layers += layers[li].on_engine ? 1 : 0;
+        fused_layers += layers[li].fused ? 1 : 0;
+    }
+    std::printf("layers %d:%d: %d steps on the engine (%d more ops fused into them), %d on the host; %d failed\n",
+                first, last, engine_layers, fused_layers, last - first - engine_layers - fused_layers, failed_layers);
     if (failed_layers) {
         std::printf("TB RESULT: FAIL %d layer(s) differ, lack vectors or break a check; first: layer %s%s%s\n",
                     failed_layers,

@@ -12,14 +12,16 @@ overlap the DATAFLOW regions give.
 - ADD: one loop with three streams; pooling: windows of single-beat reads (the m_axi adapter keeps
   ``axi_outstanding`` of them in flight), then one lane per cycle through the shared finisher.
 Every engine layer also pays ``layer_overhead`` cycles (ap_start .. ap_done, descriptor fetch over s_axilite),
-and every layer ``host_us_per_layer`` of driver time (descriptor writes, start, wait for done).
+and every step (a descriptor: ops fused into a step have none) ``host_us_per_layer`` of driver time (descriptor
+writes, start, wait for done).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from pyflow.estimate.iterations import TBL_WORDS, conv_blocks, dw_strips, iteration_counts
+from pyflow.estimate.iterations import (TBL_WORDS, conv_blocks, conv_view, dw_strips, dw_view, iteration_counts,
+                                        read_runs, write_runs)
 from pyflow.hls.codegen import Layer
 from pyflow.hls.config import MIN_PHASE, W_DEPTH, EngineConfig
 from pyflow.hls.loops import BY_ID
@@ -80,19 +82,30 @@ def _ddr_cycles(nbytes: float, bytes_per_cycle: float) -> int:
     return math.ceil(nbytes / bytes_per_cycle) if bytes_per_cycle else 0
 
 
-def _tables(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions) -> int:
-    cycles = 3 * loop_call("TBL_LOAD", f["cw_out"] * TBL_WORDS, t, a, a.axi_read_latency)
-    if f["fc_double"]:
-        cycles += loop_call("TBL_LOAD", -(-f["out_c"] // (cfg.bus_bytes // 8)), t, a, a.axi_read_latency)
+def _tables(channels: int, fc_double: bool, cfg: EngineConfig, t: Timing, a: Assumptions) -> int:
+    cycles = 3 * loop_call("TBL_LOAD", -(-channels // cfg.bus_bytes) * TBL_WORDS, t, a, a.axi_read_latency)
+    if fc_double:
+        cycles += loop_call("TBL_LOAD", -(-channels // (cfg.bus_bytes // 8)), t, a, a.axi_read_latency)
     return cycles
 
 
-def conv_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> LayerCycles:
-    f = layer.fields
+@dataclass
+class Stage:
+    cycles: int  # the stage alone, over the step
+    first: int  # from its first input word to its first output word (what the next stage waits for)
+    tail: int  # from its last input word to its last output word
+    parts: dict[str, int]  # its processes' own totals
+    ddr: dict[str, int]  # bytes it moves
+
+
+def conv_stage(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> Stage:
+    """conv_blocks: per block the four processes side by side; the first block's load, then per block the slowest
+    of (next block's load, this block's weights and MAC, the previous block's emit, this block's DDR bytes), then
+    the last block's emit."""
     bb = cfg.bus_bytes
-    R, W = a.axi_read_latency, a.axi_write_latency
+    R = a.axi_read_latency
     blocks = conv_blocks(f, cfg)
-    load, wload, mac, store, ddr = [], [], [], [], []
+    load, wload, mac, emit, ddr = [], [], [], [], []
     for k in blocks:
         if f["pointwise"]:
             load.append(loop_call("CONV_X_LOAD", k.x_load, t, a, R))
@@ -102,64 +115,95 @@ def conv_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_
                         + loop_call("CONV_GATHER", k.gather, t, a))
         wload.append(loop_call("CONV_W_LOAD", k.w_load, t, a, R))
         m = loop_call("CONV_MAC", k.mac, t, a)
-        if blocks and k is not blocks[0]:  # the loader of this block starts W_DEPTH phases before the last ends
+        if k is not blocks[0]:  # the loader of this block starts W_DEPTH phases before the last one ends
             phase = max(k.n, cfg.w_words, MIN_PHASE)
             m += max(0, R + cfg.w_words - W_DEPTH * phase)
         if f["fc_double"]:
             m += loop_call("CONV_FC_REQUANT", f["out_c"], t, a)
         mac.append(m)
-        store.append(loop_call("CONV_STORE", k.store, t, a) + W)
-        ddr.append(_ddr_cycles((k.x_load + sum(k.band_load) + k.w_load + k.store) * bb, ddr_bpc))
+        emit.append(loop_call("CONV_EMIT", k.store, t, a))
+        ddr.append(_ddr_cycles((k.x_load + sum(k.band_load) + k.w_load) * bb, ddr_bpc))
     n = len(blocks)
-    steady = [max(load[b + 1] if b + 1 < n else 0, wload[b], mac[b], store[b - 1] if b else 0, ddr[b])
+    steady = [max(load[b + 1] if b + 1 < n else 0, wload[b], mac[b], emit[b - 1] if b else 0, ddr[b])
               for b in range(n)]
-    tables = _tables(f, cfg, t, a)
-    cycles = tables + load[0] + sum(steady) + store[-1]
-    stages = {"tables": tables, "load": sum(load), "weights": sum(wload), "mac": sum(mac), "store": sum(store),
-              "ddr": sum(ddr)}
-    bytes_in = sum(k.x_load + sum(k.band_load) for k in blocks) * bb
-    bytes_w = sum(k.w_load for k in blocks) * bb
-    bytes_t = (3 * f["cw_out"] * TBL_WORDS + (-(-f["out_c"] // (bb // 8)) if f["fc_double"] else 0)) * bb
-    return LayerCycles(stages, cycles, _bound(stages), {"in": bytes_in, "weights": bytes_w, "tables": bytes_t,
-                                                         "out": sum(k.store for k in blocks) * bb})
+    cycles = load[0] + sum(steady) + emit[-1]
+    parts = {"load": sum(load), "weights": sum(wload), "mac": sum(mac), "emit": sum(emit)}
+    first = load[0] + mac[0] + t.depth["CONV_EMIT"]
+    return Stage(cycles, first, 0, parts, {"in": sum(k.x_load + sum(k.band_load) for k in blocks) * bb,
+                                           "weights": sum(k.w_load for k in blocks) * bb})
 
 
-def dw_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> LayerCycles:
-    f = layer.fields
-    bb = cfg.bus_bytes
-    R, W = a.axi_read_latency, a.axi_write_latency
+def dw_stage(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions) -> Stage:
+    """dw_core: expand and step side by side (the step's loads are paced by its input)."""
     strips = dw_strips(f, cfg)
-    tables = _tables(f, cfg, t, a)
-    weights = loop_call("DW_W_LOAD", f["cw_out"] * f["blocks"] * cfg.dw_taps, t, a, R)
-    reader = sum(loop_call("DW_READ", s.ncols * f["cw_in"], t, a, R) for s in strips for _ in range(f["rows_read"]))
     if f["depth_mult"] == 1:
         expand = loop_call("DW_PASS", f["dw_in_pixels"] * f["cw_in"], t, a)
     else:
         expand = (loop_call("DW_EXPAND_MAP", f["cw_out"], t, a)
                   + loop_call("DW_EXPAND", f["cw_in"] + f["dw_in_pixels"] * f["cw_out"], t, a))
     step = sum(loop_call("DW_STEP", n, t, a) for s in strips for n in s.steps)
-    writer = sum(loop_call("DW_WRITE", s.n_out * f["cw_out"], t, a) + W for s in strips for _ in range(f["out_h"]))
-    bytes_in = f["dw_in_pixels"] * f["cw_in"] * bb
-    bytes_out = f["out_h"] * f["out_w"] * f["cw_out"] * bb
-    ddr = _ddr_cycles(bytes_in + bytes_out, ddr_bpc)
-    stages = {"tables": tables, "weights": weights, "load": reader, "expand": expand, "mac": step, "store": writer,
-              "ddr": ddr}
-    fill = R + t.depth["DW_STEP"] + W
-    cycles = tables + weights + max(reader, expand, step, writer, ddr) + fill
-    bytes_w = f["cw_out"] * f["blocks"] * cfg.dw_taps * bb
-    bytes_t = 3 * f["cw_out"] * TBL_WORDS * bb
-    return LayerCycles(stages, cycles, _bound({k: v for k, v in stages.items() if k not in ("tables", "weights")}),
-                       {"in": bytes_in, "weights": bytes_w, "tables": bytes_t, "out": bytes_out})
+    first = sum(loop_call("DW_STEP", n, t, a) for n in strips[0].steps[:1 + f["dw_lag"]])  # the first row out
+    tail = loop_call("DW_STEP", strips[-1].steps[-1], t, a)  # the last row, after the last input word
+    return Stage(max(expand, step), first, tail, {"expand": expand, "mac": step}, {})
 
 
-def add_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> LayerCycles:
+def pipeline_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> LayerCycles:
+    """A layer-pipeline step: the tables (and depthwise weights) first, then the three stages side by side on the
+    FIFOs (each starts with the first word of the stage in front of it and ends after that stage's last word plus
+    its own tail), or the step's DDR bytes at the sustained bandwidth if that is longer."""
     f = layer.fields
-    n = f["out_h"] * f["out_w"] * f["cw_out"]
-    loop = loop_call("ADD", n, t, a, a.axi_read_latency) + a.axi_write_latency
-    ddr = _ddr_cycles(3 * n * cfg.bus_bytes, ddr_bpc)
-    stages = {"mac": loop, "ddr": ddr}
-    nb = n * cfg.bus_bytes
-    return LayerCycles(stages, max(loop, ddr), _bound(stages), {"in": 2 * nb, "weights": 0, "tables": 0, "out": nb})
+    bb = cfg.bus_bytes
+    R, W = a.axi_read_latency, a.axi_write_latency
+    prologue = 0
+    stages: dict[str, int] = {}
+    ddr_bytes = {"in": 0, "weights": 0, "tables": 0, "out": 0}
+    if f["conv_on"]:
+        c = conv_view(f)
+        prologue += _tables(c["out_c"], bool(f["fc_double"]), cfg, t, a)
+        ddr_bytes["tables"] += (3 * c["cw_out"] * TBL_WORDS
+                                + (-(-c["out_c"] // (bb // 8)) if f["fc_double"] else 0)) * bb
+        first = conv_stage(c, cfg, t, a, ddr_bpc)
+        stages.update({k: v for k, v in first.parts.items()})
+        ddr_bytes["in"] += first.ddr["in"]
+        ddr_bytes["weights"] += first.ddr["weights"]
+    else:
+        runs = read_runs(f, cfg)
+        reader = sum(loop_call("PIPE_READ", n, t, a, R) for n in runs)
+        first = Stage(reader, R + t.depth["PIPE_READ"], 0, {"load": reader}, {})
+        stages["load"] = reader
+        ddr_bytes["in"] += sum(runs) * bb
+    if f["dw_on"]:
+        d = dw_view(f)
+        prologue += _tables(d["out_c"], False, cfg, t, a)
+        prologue += loop_call("DW_W_LOAD", d["cw_out"] * d["blocks"] * cfg.dw_taps, t, a, R)
+        ddr_bytes["tables"] += 3 * d["cw_out"] * TBL_WORDS * bb
+        ddr_bytes["weights"] += d["cw_out"] * d["blocks"] * cfg.dw_taps * bb
+        middle = dw_stage(d, cfg, t, a)
+        stages["dw"] = middle.cycles
+    else:
+        words = f["out_h"] * f["out_w"] * f["cw_out"]
+        copy = loop_call("PIPE_COPY", words, t, a)
+        middle = Stage(copy, t.depth["PIPE_COPY"], t.depth["PIPE_COPY"], {}, {})
+    label = "PIPE_WRITE_ADD" if f["add_on"] else "PIPE_WRITE"
+    runs = write_runs(f, cfg)
+    writer = sum(loop_call(label, n, t, a, R if f["add_on"] else 0) + W for n in runs)
+    stages["store"] = writer
+    out_bytes = sum(runs) * bb
+    ddr_bytes["out"] = out_bytes
+    if f["add_on"]:
+        ddr_bytes["in"] += out_bytes
+    stages["ddr"] = _ddr_cycles(sum(ddr_bytes.values()), ddr_bpc)
+    # the chain on its FIFOs: a stage starts with the first word of the one in front of it, cannot run faster than
+    # itself, and ends no earlier than the stage in front of it plus its own tail
+    start_mid = first.first
+    end_mid = max(start_mid + middle.cycles, first.cycles + middle.tail)
+    start_w = start_mid + middle.first
+    end_w = max(start_w + writer, end_mid + t.depth[label] + W)
+    cycles = prologue + max(end_w, stages["ddr"])
+    stages["tables"] = prologue
+    bound = max((k for k in ("load", "weights", "mac", "emit", "dw", "store", "ddr") if k in stages),
+                key=lambda k: stages[k])
+    return LayerCycles(stages, cycles, bound, ddr_bytes)
 
 
 def pool_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> LayerCycles:
@@ -191,16 +235,12 @@ def _bound(stages: dict[str, int]) -> str:
 
 def layer_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bytes_per_cycle: float) -> LayerCycles:
     """The layer on the engine (host layers: 0 engine cycles), with its loop iteration counts."""
-    if layer.where != "engine":
-        result = LayerCycles({}, 0, "host", {"in": 0, "weights": 0, "tables": 0, "out": 0})
-    elif layer.name in ("CONV_2D", "FULLY_CONNECTED"):
-        result = conv_cycles(layer, cfg, t, a, ddr_bytes_per_cycle)
-    elif layer.name == "DEPTHWISE_CONV_2D":
-        result = dw_cycles(layer, cfg, t, a, ddr_bytes_per_cycle)
-    elif layer.name == "ADD":
-        result = add_cycles(layer, cfg, t, a, ddr_bytes_per_cycle)
-    else:
+    if layer.where != "engine":  # host ops, and ops fused into a later step (their time is that step's)
+        result = LayerCycles({}, 0, layer.where, {"in": 0, "weights": 0, "tables": 0, "out": 0})
+    elif layer.name in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
         result = pool_cycles(layer, cfg, t, a, ddr_bytes_per_cycle)
+    else:
+        result = pipeline_cycles(layer, cfg, t, a, ddr_bytes_per_cycle)
     if layer.where == "engine":
         result.cycles += a.layer_overhead
     result.iterations = iteration_counts(layer, cfg)

@@ -94,41 +94,78 @@ def dw_strips(f: dict, cfg: EngineConfig) -> list[DwStrip]:
     return strips
 
 
+_CONV_VIEW = {"out_h": "c_out_h", "out_w": "c_out_w", "out_c": "c_out_c", "cw_out": "c_cw_out"}
+_DW_VIEW = {"in_h": "dw_in_h", "in_w": "dw_in_w", "in_c": "dw_in_c", "cw_in": "dw_cw_in", "out_h": "dw_out_h",
+            "out_w": "dw_out_w", "out_c": "dw_out_c", "cw_out": "dw_cw_out", "k_h": "dw_k_h", "k_w": "dw_k_w",
+            "stride_h": "dw_stride_h", "stride_w": "dw_stride_w", "dil_h": "dw_dil_h", "dil_w": "dw_dil_w",
+            "pad_top": "dw_pad_top", "pad_left": "dw_pad_left"}
+
+
+def conv_view(f: dict) -> dict:
+    """The step's fields as the conv stage reads them (its output is c_out_*)."""
+    return {**f, **{k: f[v] for k, v in _CONV_VIEW.items()}}
+
+
+def dw_view(f: dict) -> dict:
+    """The step's fields as the depthwise stage reads them (dw_* as plain names)."""
+    return {**f, **{k: f[v] for k, v in _DW_VIEW.items()}}
+
+
+def read_runs(f: dict, cfg: EngineConfig) -> list[int]:
+    """Words of each run pipe_read streams (conv stage off)."""
+    if f["conv_on"]:
+        return []
+    if f["dw_on"]:
+        return [s.ncols * f["cw_in"] for s in dw_strips(dw_view(f), cfg) for _ in range(f["rows_read"])]
+    return [f["in_h"] * f["in_w"] * f["cw_in"]]
+
+
+def write_runs(f: dict, cfg: EngineConfig) -> list[int]:
+    """Words of each run pipe_write stores."""
+    if f["dw_on"]:
+        return [s.n_out * f["cw_out"] for s in dw_strips(dw_view(f), cfg) for _ in range(f["dw_out_h"])]
+    return [f["out_h"] * f["out_w"] * f["cw_out"]]
+
+
 def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
-    """Loop name (engine_loops.h, without LOOP_) -> iterations of that loop for the layer; host layers: all 0."""
+    """Loop name (engine_loops.h, without LOOP_) -> iterations of that loop for the step; host layers and ops fused
+    into a later step: all 0."""
     counts = dict.fromkeys((c[5:] for c in COUNTERS), 0)
     if layer.where != "engine":
         return counts
     f = layer.fields
-    name = layer.name
     bb = cfg.bus_bytes
-    if name in ("CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D"):
-        counts["TBL_LOAD"] = 3 * f["cw_out"] * TBL_WORDS + (_cdiv(f["out_c"], bb // 8) if f["fc_double"] else 0)
-    if name in ("CONV_2D", "FULLY_CONNECTED"):
-        for blk in conv_blocks(f, cfg):
+    if layer.name in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
+        outs = f["out_h"] * f["out_w"] * f["cw_out"]
+        counts["POOL_TAP"] = outs * f["k_h"] * f["k_w"]
+        counts["POOL_FINISH"] = outs * bb
+        return counts
+    if f["conv_on"]:
+        c = conv_view(f)
+        counts["TBL_LOAD"] += 3 * c["cw_out"] * TBL_WORDS + (_cdiv(c["out_c"], bb // 8) if f["fc_double"] else 0)
+        for blk in conv_blocks(c, cfg):
             counts["CONV_X_LOAD"] += blk.x_load
             counts["CONV_BAND_PAD"] += sum(blk.band_pad)
             counts["CONV_BAND_LOAD"] += sum(blk.band_load)
             counts["CONV_GATHER"] += blk.gather
             counts["CONV_W_LOAD"] += blk.w_load
             counts["CONV_MAC"] += blk.mac
-            counts["CONV_STORE"] += blk.store
+            counts["CONV_EMIT"] += blk.store
         if f["fc_double"]:
-            counts["CONV_FC_REQUANT"] = f["out_c"]
-    elif name == "DEPTHWISE_CONV_2D":
-        counts["DW_W_LOAD"] = f["cw_out"] * f["blocks"] * cfg.dw_taps
-        counts["DW_READ"] = f["dw_in_pixels"] * f["cw_in"]
-        if f["depth_mult"] == 1:
-            counts["DW_PASS"] = f["dw_in_pixels"] * f["cw_in"]
+            counts["CONV_FC_REQUANT"] = c["out_c"]
+    else:
+        counts["PIPE_READ"] = sum(read_runs(f, cfg))
+    if f["dw_on"]:
+        d = dw_view(f)
+        counts["TBL_LOAD"] += 3 * d["cw_out"] * TBL_WORDS
+        counts["DW_W_LOAD"] = d["cw_out"] * d["blocks"] * cfg.dw_taps
+        if d["depth_mult"] == 1:
+            counts["DW_PASS"] = d["dw_in_pixels"] * d["cw_in"]
         else:
-            counts["DW_EXPAND_MAP"] = f["cw_out"]
-            counts["DW_EXPAND"] = f["cw_in"] + f["dw_in_pixels"] * f["cw_out"]
-        counts["DW_STEP"] = sum(sum(s.steps) for s in dw_strips(f, cfg))
-        counts["DW_WRITE"] = f["out_h"] * f["out_w"] * f["cw_out"]
-    elif name == "ADD":
-        counts["ADD"] = f["out_h"] * f["out_w"] * f["cw_out"]
-    elif name in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
-        outs = f["out_h"] * f["out_w"] * f["cw_out"]
-        counts["POOL_TAP"] = outs * f["k_h"] * f["k_w"]
-        counts["POOL_FINISH"] = outs * bb
+            counts["DW_EXPAND_MAP"] = d["cw_out"]
+            counts["DW_EXPAND"] = d["cw_in"] + d["dw_in_pixels"] * d["cw_out"]
+        counts["DW_STEP"] = sum(sum(s.steps) for s in dw_strips(d, cfg))
+    else:
+        counts["PIPE_COPY"] = f["out_h"] * f["out_w"] * f["cw_out"]
+    counts["PIPE_WRITE_ADD" if f["add_on"] else "PIPE_WRITE"] = sum(write_runs(f, cfg))
     return counts

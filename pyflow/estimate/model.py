@@ -56,8 +56,13 @@ class Estimate:
         return sum(L.cycles for L in self.layers)
 
     @property
+    def steps(self) -> int:
+        """Descriptors the host hands to the engine (or runs itself): ops fused into a step are not counted."""
+        return sum(L.where != "fused" for L in self.layers)
+
+    @property
     def host_ms(self) -> float:
-        return self.assumptions.host_us_per_layer * len(self.layers) / 1000.0
+        return self.assumptions.host_us_per_layer * self.steps / 1000.0
 
     @property
     def latency_ms(self) -> float:
@@ -110,16 +115,20 @@ class Estimate:
         }
 
 
-def _min_ddr_bytes(graph: Graph, op, layer, moved: dict[str, int], tensor_addr: dict, bus_bytes: int) -> int:
-    """Every activation (channels padded to bus words), weight and table byte of an engine layer exactly once."""
+def _min_ddr_bytes(graph: Graph, layer, moved: dict[str, int], cfg: EngineConfig) -> int:
+    """Every byte an engine step must move at least once: its input tensor(s) and output tensor (channels padded to
+    bus words), its weights once, its tables."""
     if layer.where != "engine":
         return 0
-    tensors = [t for t in op.inputs if t in tensor_addr] + [op.output]
-    nbytes = sum(tensor_words(graph.tensor(t), bus_bytes) for t in tensors) * bus_bytes
-    if layer.name in ("CONV_2D", "FULLY_CONNECTED"):  # conv.h streams the weights once per block
-        nbytes += moved["weights"] // layer.fields["n_blocks"]
-    else:
-        nbytes += moved["weights"]
+    tensors = [layer.meta["in_tensor"], layer.meta["out_tensor"]]
+    if layer.meta.get("in2_tensor", -1) >= 0:
+        tensors.append(layer.meta["in2_tensor"])
+    nbytes = sum(tensor_words(graph.tensor(t), cfg.bus_bytes) for t in tensors) * cfg.bus_bytes
+    f = layer.fields
+    if f.get("conv_on"):
+        nbytes += f["tiles"] * f["slices"] * cfg.w_words * cfg.bus_bytes  # one block's weight stream
+    if f.get("dw_on"):
+        nbytes += f["dw_cw_out"] * f["blocks"] * cfg.dw_taps * cfg.bus_bytes
     return nbytes + moved["tables"]
 
 
@@ -157,9 +166,9 @@ def estimate(graph: Graph, config: EngineConfig = EngineConfig(), board: Board |
         else:
             unit = 0
         floor = -(-macs // unit) if unit else 0
-        min_bytes = _min_ddr_bytes(graph, op, layer, lc.ddr_bytes, pl.tensor_addr, cfg.bus_bytes)
+        min_bytes = _min_ddr_bytes(graph, layer, lc.ddr_bytes, cfg)
         util = macs / (unit * lc.cycles) if unit and lc.cycles else 0.0
-        time_us = lc.cycles / clock + assumptions.host_us_per_layer
+        time_us = lc.cycles / clock + (assumptions.host_us_per_layer if layer.where != "fused" else 0.0)
         layers.append(LayerEstimate(layer.index, layer.name, layer.where, shape, macs, lc.iterations, lc.stages,
                                     lc.cycles, lc.bound, lc.ddr_bytes, min_bytes, floor, util, time_us))
     resources = estimate_resources(cfg, board, flavor)

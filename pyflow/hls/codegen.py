@@ -39,6 +39,7 @@ from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, render_desc
 from pyflow.hls.dw_plan import dw_fields, dw_weight_image
 from pyflow.hls.loops import render_loops_header
 from pyflow.hls.render import render
+from pyflow.hls.steps import group_steps
 from pyflow.ir import Graph, Op
 
 # DEQUANTIZE has no opcode of its own: it runs as OP_QUANTIZE, the host's dtype conversion (int -> int, float -> int,
@@ -186,13 +187,29 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
         raise FlowError(f"activation arena needs {arena * bb} bytes > fm_depth_bytes={cfg.fm_depth_bytes}")
 
     image = _Image(bb)
-    layers: list[Layer] = []
-    for op in graph.ops:
-        layers.append(_layer(graph, op, cfg, flavor, image, tensor_addr))
+    records = [_layer(graph, op, cfg, flavor, image, tensor_addr) for op in graph.ops]
+    layers = [_as_descriptor(L) for L in group_steps(graph, records, cfg.fuse)]
     image_bytes = image.bytes() or bytes(bb)
     if len(image_bytes) > cfg.wt_depth_bytes:
         raise FlowError(f"parameter image needs {len(image_bytes)} bytes > wt_depth_bytes={cfg.wt_depth_bytes}")
     return Plan(graph, cfg, flavor, tensor_addr, arena, image_bytes, layers)
+
+
+# The fields of one op's record (op-local names; pyflow.hls.steps maps them into the step's descriptor).
+RECORD_FIELDS = ("op", "in_addr", "in_h", "in_w", "in_c", "cw_in", "out_addr", "out_h", "out_w", "out_c", "cw_out",
+                 "k_h", "k_w", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult",
+                 "in2_addr", "wt_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr", "in_offset",
+                 "in2_offset", "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult",
+                 "in1_shift", "in2_mult", "in2_shift", "out_mult", "out_shift", "fc_double")
+
+
+def _as_descriptor(L: Layer) -> Layer:
+    """Pooling and host records become descriptors name for name (pipeline steps already are)."""
+    if L.where == "fused" or set(L.fields) == set(DESC_FIELDS):
+        return L
+    fields = dict.fromkeys(DESC_FIELDS, 0)
+    fields.update({k: v for k, v in L.fields.items() if k in fields})
+    return Layer(L.index, L.name, L.where, fields, L.meta)
 
 
 def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, addr: dict[int, int]) -> Layer:
@@ -203,7 +220,7 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     y = graph.tensor(op.output)
     ih, iw, ic = hwc(x.shape)
     oh, ow, oc = hwc(y.shape)
-    f = dict.fromkeys(DESC_FIELDS, 0)
+    f = dict.fromkeys(RECORD_FIELDS, 0)
     f.update(in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc, cw_in=-(-ic // bb), cw_out=-(-oc // bb),
              in_addr=addr[op.inputs[0]], out_addr=addr[op.output], stride_h=1, stride_w=1, dil_h=1, dil_w=1, k_h=1,
              k_w=1, depth_mult=1, in2_addr=0, act_min=-128, act_max=127)
@@ -346,7 +363,8 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
 
 
 def layers_text(pl: Plan) -> str:
-    lines = ["# pyflow layer engine descriptors: one 'layer' line per op, key=value (see hls/tb/tb_main.cpp)",
+    lines = ["# pyflow layer engine descriptors: one 'layer' line per op, key=value (see hls/tb/tb_main.cpp); an op "
+             "fused into the next step has where=fused and no descriptor",
              f"arena arena_words={pl.arena_words} image_words={pl.image_words} axi_bits={pl.config.axi_bits} "
              f"guard_words={GUARD_WORDS}"]
     for L in pl.layers:

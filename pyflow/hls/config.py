@@ -43,6 +43,7 @@ class EngineConfig:
     fm_depth_bytes: int = 32 * 1024 * 1024  # largest activation arena a model may need (DDR region on a board)
     wt_depth_bytes: int = 8 * 1024 * 1024  # largest parameter image
     big_ram: str = "uram"  # xbuf / obuf / band: "uram" (ZCU104, KV260, Alveo) or "bram" (parts without URAM)
+    fuse: bool = True  # expand conv + depthwise, conv + residual ADD as one step (pyflow/hls/steps.py)
 
     @property
     def bus_bytes(self) -> int:

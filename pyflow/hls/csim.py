@@ -335,6 +335,9 @@ def summary_table(result: CsimResult) -> str:
     rows = [("layer", "op", "ran on", "bytes compared", "result")]
     for position, first in enumerate(result.layers):
         per_image = [im.layers[position] for im in result.images if position < len(im.layers)]
+        if first.where == "fused":
+            rows.append((str(first.layer), first.op, "fused", "-", "runs in the next step"))
+            continue
         failed = [r for r in per_image if r.result != "PASS"]
         verdict = "PASS" if not failed and len(per_image) == len(result.images) else \
             f"FAIL ({len(failed)} of {len(result.images)} images: {failed[0].result if failed else 'missing'})"

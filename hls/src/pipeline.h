@@ -1,0 +1,175 @@
+// The layer pipeline: one DATAFLOW region that runs a CONV_2D / FULLY_CONNECTED, a DEPTHWISE_CONV_2D, an ADD, or
+// several of them fused (an expand conv and its depthwise conv; a conv or depthwise conv and the residual ADD of
+// its output), without the tensors between them in DDR:
+//
+//   conv stage  --words-->  depthwise stage  --words-->  writer
+//   (MAC array, or          (line buffer, or             (one burst per run, + ADD of the tensor at in2_addr
+//    the reader)             a copy)                      when add_on)
+//
+// Every stage runs for the whole step; the FIFOs between them carry bus words (lanes_t) in the order the writer
+// stores them: NHWC raster order, or strip by strip and row by row when the depthwise stage runs in strips.
+#ifndef PYFLOW_PIPELINE_H
+#define PYFLOW_PIPELINE_H
+
+#include "add.h"
+#include "conv.h"
+#include "depthwise_conv.h"
+#include "engine_types.h"
+
+// A run: `len` consecutive words of the arena from `addr`.
+struct run_t {
+    int32_t addr, len;
+};
+
+// Runs of the pipeline's input the reader streams when the conv stage is off: the depthwise input strip by strip
+// and row by row (in-image columns), or the whole input tensor (ADD).
+static inline int32_t read_runs(const layer_desc_t &d) {
+#pragma HLS INLINE
+    return d.dw_on ? d.n_strips * d.rows_read : 1;
+}
+
+static inline run_t read_run(const layer_desc_t &d, int32_t st, int32_t iy) {
+#pragma HLS INLINE
+    run_t r;
+    if (d.dw_on) {
+        const dw_strip_t s = dw_strip_at(d, st);
+        r.addr = d.in_addr + (iy * d.in_w + s.cx0) * d.cw_in;
+        r.len = s.ncols * d.cw_in;
+    } else {
+        r.addr = d.in_addr;
+        r.len = d.in_h * d.in_w * d.cw_in;
+    }
+    return r;
+}
+
+// Runs of the output the writer stores: strip by strip and row by row after the depthwise stage, else the whole
+// output tensor.
+static inline run_t write_run(const layer_desc_t &d, int32_t st, int32_t oy) {
+#pragma HLS INLINE
+    run_t r;
+    if (d.dw_on) {
+        const dw_strip_t s = dw_strip_at(d, st);
+        r.addr = (oy * d.out_w + s.ox0) * d.cw_out;  // relative: the output and in2 share the layout
+        r.len = s.n_out * d.cw_out;
+    } else {
+        r.addr = 0;
+        r.len = d.out_h * d.out_w * d.cw_out;
+    }
+    return r;
+}
+
+// ------------------------------------------------------------------------------------------------ stages
+static void pipe_read(const layer_desc_t &d, const bus_t *fm, hls::stream<lanes_t> &out) {
+    int32_t st = 0, row = 0;  // strip, row of the run
+PIPE_READ_RUNS:
+    for (int32_t k = 0; k < read_runs(d); ++k) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=2048
+        const run_t r = read_run(d, st, row);
+    PIPE_READ:
+        for (int32_t i = 0; i < r.len; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=65536
+            ENGINE_ITER(LOOP_PIPE_READ);
+            lanes_t v;
+            unpack_word(fm[r.addr + i], v.b);
+            out.write(v);
+        }
+        if (++row == d.rows_read) {
+            row = 0;
+            ++st;
+        }
+    }
+}
+
+// The conv stage: the MAC array, or (conv_on = 0) the reader.
+static void conv_stage(const layer_desc_t &d, const bus_t *fm_in, const bus_t *wt,
+                       const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
+                       const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
+                       hls::stream<lanes_t> &out) {
+    if (d.conv_on) {
+        conv_blocks(d, d.n_blocks, fm_in, wt, bias, mult, shift, scale, out);
+    } else {
+        pipe_read(d, fm_in, out);
+    }
+}
+
+// The depthwise stage: the line buffer, or (dw_on = 0) a copy of the words.
+static void dw_stage(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
+                     const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                     const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
+    if (d.dw_on) {
+        dw_core(d, in, out, wdw, bias, mult, shift);
+    } else {
+        const int32_t words = d.out_h * d.out_w * d.cw_out;
+    PIPE_COPY:
+        for (int32_t i = 0; i < words; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
+            ENGINE_ITER(LOOP_PIPE_COPY);
+            out.write(in.read());
+        }
+    }
+}
+
+// The writer: each run is one burst; with add_on, input 2 of the ADD streams from fm_in2 in step (a second burst
+// on its own port) and the one ADD unit (16 lanes, three requantizations each) sits here.
+static void pipe_write(const layer_desc_t &d, hls::stream<lanes_t> &in, const bus_t *fm_in2, bus_t *fm_out) {
+    int32_t st = 0, row = 0;
+    const int32_t runs = d.dw_on ? d.n_strips * d.dw_out_h : 1;
+PIPE_WRITE_RUNS:
+    for (int32_t k = 0; k < runs; ++k) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=2048
+        const run_t r = write_run(d, st, row);
+        if (d.add_on) {
+            int32_t cword = 0;  // channel word of the pixel (runs start on a pixel)
+        PIPE_WRITE_ADD:
+            for (int32_t i = 0; i < r.len; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=65536
+                ENGINE_ITER(LOOP_PIPE_WRITE_ADD);
+                const lanes_t a = in.read();
+                int8_t b[BUS_BYTES], o[BUS_BYTES];
+                unpack_word(fm_in2[d.in2_addr + r.addr + i], b);
+                for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                    o[lane] = cword * BUS_BYTES + lane < d.out_c ? add_lane(d, a.b[lane], b[lane]) : (int8_t)0;
+                }
+                fm_out[d.out_addr + r.addr + i] = pack_word(o);
+                cword = cword + 1 == d.cw_out ? 0 : cword + 1;
+            }
+        } else {
+        PIPE_WRITE:
+            for (int32_t i = 0; i < r.len; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=65536
+                ENGINE_ITER(LOOP_PIPE_WRITE);
+                fm_out[d.out_addr + r.addr + i] = pack_word(in.read().b);
+            }
+        }
+        if (++row == d.dw_out_h) {
+            row = 0;
+            ++st;
+        }
+    }
+#ifdef PYFLOW_FAULT_WRITE_PAST_END  // test build only: one word past the output tensor
+    fm_out[d.out_addr + d.out_h * d.out_w * d.cw_out] = splat_word((int8_t)0x5a);
+#endif
+}
+
+static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_t *fm_in2, bus_t *fm_out,
+                           const bus_t *wt, const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                           const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH],
+                           const double scale[F64_BANKS][MAX_COUT / F64_BANKS], const dwblk_t wdw[DW_WT_ENTRIES],
+                           const tbl32_t dw_bias[TBL_BANKS][TBL_DEPTH], const tbl32_t dw_mult[TBL_BANKS][TBL_DEPTH],
+                           const tbl8_t dw_shift[TBL_BANKS][TBL_DEPTH]) {
+#pragma HLS DATAFLOW
+    hls::stream<lanes_t> conv_out;
+#pragma HLS STREAM variable=conv_out depth=64
+    hls::stream<lanes_t> dw_out;
+#pragma HLS STREAM variable=dw_out depth=64
+    conv_stage(d, fm_in, wt, bias, mult, shift, scale, conv_out);
+    dw_stage(d, conv_out, dw_out, wdw, dw_bias, dw_mult, dw_shift);
+    pipe_write(d, dw_out, fm_in2, fm_out);
+}
+
+#endif
