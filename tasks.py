@@ -222,7 +222,22 @@ def _engine_config(c, pi=None, po=None, axi_bits=None):
     if unknown:
         raise FlowError(f"invoke.yaml pyflow.engine: unknown setting(s) {', '.join(unknown)}; "
                         f"known: {', '.join(sorted(known))}")
-    return EngineConfig(**{key: _number(value, key.replace("_", "-")) for key, value in settings.items()}).validate()
+    return EngineConfig(**{key: _setting(EngineConfig.__dataclass_fields__[key].type, value, key)
+                           for key, value in settings.items()}).validate()
+
+
+def _setting(kind, value, key: str):
+    """An engine setting from invoke.yaml or a flag, by the type of its EngineConfig field."""
+    if kind in ("bool", bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text not in ("true", "false", "1", "0", "yes", "no"):
+            raise FlowError(f"invoke.yaml pyflow.engine.{key} must be true or false, got {value!r}")
+        return text in ("true", "1", "yes")
+    if kind in ("str", str):
+        return str(value)
+    return _number(value, key.replace("_", "-"))
 
 
 def _build_dir(c, graph) -> Path:
@@ -338,7 +353,8 @@ def flow(c, model=None, inputs=None, flavor=None):
                  "board": _VITIS_HELP["board"], "clock": _VITIS_HELP["clock"],
                  "top": "print only the N slowest layers (default: all)",
                  "loops": "print the per-loop II table (arrays and ports per iteration, II, depth, why) and stop",
-                 "what_if": "also model other MAC-array sizes and bus widths"})
+                 "what_if": "also model the design space on the board (MAC-array sizes, bus widths, fusion on/off, "
+                            "buffer sizes, the clock and 20% below it): table, Pareto front, best fit, JSON + PNG"})
 def estimate(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=None, clock=None, top=None,
              loops=False, what_if=False):
     """Performance/resource model of the layer engine as written (no Vitis): per-layer cycles, DDR traffic,
@@ -358,6 +374,8 @@ def estimate(c, model=None, flavor=None, pi=None, po=None, axi_bits=None, board=
         graph, reports, config, _cfg(c, "board", board), _clock(c, clock), _flavor(c, flavor),
         csynth_json=reports / "vitis_csynth.json", top=top)
     print(text)
-    if what_if:
-        print(model_estimate.format_what_if(model_estimate.what_if(graph, est.board, est.clock_mhz, est.flavor)))
     _log(f"estimate: {json_path}, {png}")
+    if what_if:
+        _, text, json_path, png = model_estimate.run_what_if(graph, reports, est.board, _clock(c, clock), est.flavor)
+        print(text)
+        _log(f"what-if: {json_path}, {png}")

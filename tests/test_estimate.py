@@ -11,7 +11,8 @@ import pytest
 
 from pyflow.errors import FlowError
 from pyflow.estimate import (Assumptions, estimate, format_estimate, format_loops, iteration_counts, plot_estimate,
-                             to_json, what_if, write_estimate_json)
+                             format_what_if, plot_what_if, to_json, what_if, write_estimate_json)
+from pyflow.estimate.whatif import best_row
 from pyflow.estimate.cycles import Timing, pipeline_cycles
 from pyflow.estimate.resources import bram18, uram
 from pyflow.hls.codegen import plan
@@ -92,14 +93,17 @@ def test_iteration_counts_by_hand_for_the_stem(effnet):
     it = iteration_counts(layer, cfg)
     pixels = 112 * 112
     assert it["CONV_GATHER"] == pixels * 9
-    assert it["CONV_MAC"] == 112 * 2 * 9 * 112  # blocks x tiles x slices x max(112 pixels, W_WORDS 16, 16)
-    assert it["CONV_W_LOAD"] == 112 * 2 * 9 * 16  # the 2 x 9 slices of 16 x 16 bytes (16 words) per block
+    assert it["CONV_MAC"] == 112 * 2 * 9 * 112  # blocks x tiles x slices x max(112 pixels, W_HALF 8, 16)
+    # the 2 x 9 slices of 16 x 16 bytes per block, as two halves of 8 words (one per weight loader)
+    assert it["CONV_W_LOAD"] == 112 * 2 * 9 * (8 + 8)
     assert it["CONV_EMIT"] == it["PIPE_COPY"] == it["PIPE_WRITE"] == pixels * 2
-    # SAME, stride 2: pad_top 0, pad_left 0, the right column of the last window is padding: per block 3 rows of
-    # 224 in-image words and 1 padding word (the bottom row 224 exists: rows 2*oy .. 2*oy+2 <= 224 only at oy=111)
+    # SAME, stride 2: pad_top 0, pad_left 0. Each block (an output row) is loaded in two halves of 56 pixels,
+    # each through its own band of 55 * 2 + 3 = 113 columns: half 0 reads input columns 0..112, half 1 columns
+    # 112..224, and column 224 is padding. Per in-image kernel row: 113 + 112 words loaded, 1 padded; a kernel row
+    # below the image (row 224: only at oy = 111, ky = 2) is 2 x 113 padding words.
     rows_inside = sum(sum(0 <= 2 * oy + ky < 224 for ky in range(3)) for oy in range(112))
-    assert it["CONV_BAND_LOAD"] == rows_inside * 224
-    assert it["CONV_BAND_PAD"] == rows_inside * 1 + (112 * 3 - rows_inside) * 225
+    assert it["CONV_BAND_LOAD"] == rows_inside * (113 + 112)
+    assert it["CONV_BAND_PAD"] == rows_inside * 1 + (112 * 3 - rows_inside) * 2 * 113
     assert it["TBL_LOAD"] == 3 * 2 * 4
 
 
@@ -204,10 +208,36 @@ def test_plot_without_matplotlib_is_a_flow_error(effnet, tmp_path, monkeypatch):
     assert est.clock_mhz == est.board.clock_mhz  # the board's default clock
 
 
-def test_what_if_and_errors(effnet):
-    rows = {r["config"]: r for r in what_if(effnet, "ZCU104")}
-    assert rows["32x32/128"]["latency_ms"] < rows["16x16/128"]["latency_ms"] < rows["8x8/64"]["latency_ms"]
-    assert rows["32x32/128"]["dsp"] > rows["16x16/128"]["dsp"]
+def test_what_if_design_space(effnet, tmp_path):
+    rows = what_if(effnet, "ZCU104")
+    by = {(r["config"], r["clock_mhz"]): r for r in rows}
+    assert len(by) == len(rows) == 7 * 3 * 2 * 2  # arrays x memory profiles x fusion x clocks
+    big, small = by[("32x32/128 fused big/lut", 250.0)], by[("16x16/128 fused big/lut", 250.0)]
+    assert big["latency_ms"] < small["latency_ms"] and big["DSP"] > small["DSP"]
+    assert by[("32x32/128 unfused big/lut", 250.0)]["latency_ms"] > big["latency_ms"]  # fusion pays
+    assert by[("32x32/128 fused big/lut", 200.0)]["latency_ms"] > big["latency_ms"]  # the slower clock
+    assert by[("32x32/128 fused big/dsp", 250.0)]["DSP"] > big["DSP"]  # depthwise taps in DSPs
+    fit = [r for r in rows if r["fits"]]
+    assert all(max(estimate(effnet, EngineConfig(pi=r["pi"], po=r["po"], axi_bits=r["axi_bits"], fuse=r["fuse"]),
+                            "ZCU104", r["clock_mhz"]).resources.utilization.values()) <= 0.85
+               for r in fit if r["config"].endswith("big/lut"))
+    best = best_row(rows)
+    assert best["fits"] and best["pareto"] and best["latency_ms"] == min(r["latency_ms"] for r in fit)
+    front = [r for r in rows if r["pareto"]]
+    for r in front:  # nothing that fits is faster with no more DSPs
+        assert not any(o["latency_ms"] < r["latency_ms"] and o["DSP"] <= r["DSP"] for o in fit)
+    assert f"best on ZCU104 (every resource within 85%): {best['config']}" in format_what_if(rows, "ZCU104")
+    png = plot_what_if(rows, tmp_path / "what_if.png", "lite0 on ZCU104")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_what_if_on_small_boards_finds_what_fits(effnet):
+    for board in ("KV260", "Ultra96-V2"):
+        best = best_row(what_if(effnet, board))
+        assert best is not None and best["fits"] and best["max_util"] <= 0.85, board
+
+
+def test_estimate_errors(effnet):
     with pytest.raises(FlowError, match="unknown board"):
         estimate(effnet, EngineConfig(), "ZCU999")
     with pytest.raises(FlowError):

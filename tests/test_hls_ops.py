@@ -44,6 +44,7 @@ ENGINE_CASES = [
     "avgpool_global",
     "maxpool_3x3_s2_same",
     "maxpool_2x2_valid",
+    "maxpool_global",            # global path: one burst, partial sums per channel word
     "mean_spatial",
     "mean_spatial_nokeepdims",
 ]

@@ -1,25 +1,32 @@
 // CONV_2D (any kernel, stride, dilation, padding, any feature-map size) and FULLY_CONNECTED on ONE PI x PO
-// MAC array (conv_layer has one call site, engine.cpp).
+// MAC array (conv_blocks has one call site, pipeline.h).
 //
 // A layer is cut into blocks of at most d.blk output pixels (pointwise 1x1 / FC: consecutive pixels of the NHWC
 // map; any other window: a segment of one output row, d.segs segments per row). Per block, a DATAFLOW region of
-// four processes (canonical dataflow-in-a-loop: the block loop's iterations overlap, the arrays between the
+// six processes (canonical dataflow-in-a-loop: the block loop's iterations overlap, the arrays between the
 // processes are ping-pong buffers):
 //
-//   conv_load_x  -- xbuf -->  conv_mac  -- obuf -->  conv_emit  --> the pipeline's depthwise stage / writer
-//   conv_load_w  -- ws (FIFO of weight slices) --^
+//   conv_load_x<0>  (fm_in)   -- xbuf_a -->  conv_mac  -- obuf -->  conv_emit  --> the pipeline's next stage
+//   conv_load_x<1>  (fm_in_b) -- xbuf_b --^     ^  ^
+//   conv_load_w<0>  (wt)      -- ws_a (FIFO) ---'  |
+//   conv_load_w<1>  (wt_b)    -- ws_b (FIFO) ------'
 //
-// conv_load_x   the block's input windows as MAC-array slices of PI bytes (X_WORDS bus words) in xbuf, pixel
-//               by pixel: S = d.slices slices per window. Pointwise: one burst of the block's pixels. Otherwise:
-//               the band of kernel rows the segment reads (one burst per row, padding filled on chip) and a
-//               gather of the windows: a window is d.n_seg segments of d.seg_words contiguous band words (a
-//               kernel row, or one tap when dilated), each cut into d.chunks slices.
-// conv_load_w   all weights of the layer, one burst per block, as slices of PI x PO bytes in phase order.
+// Two loaders of each kind on their own m_axi ports (two HP ports each: one 128-bit port moves 4 GB/s at
+// 250 MHz, and the weights alone need more than that to keep the array busy on 7x7 layers):
+// conv_load_x<H> the input windows of half H of the block's pixels (half 0: the first ceil(n/2), half 1: the
+//               rest) as MAC-array slices of PI bytes (X_WORDS bus words) in its own xbuf, pixel by pixel:
+//               S = d.slices slices per window. Pointwise: one burst of the half's pixels. Otherwise: the band of
+//               kernel rows the half's pixels read (one burst per row, padding filled on chip; each loader has
+//               its own band) and a gather of the windows: a window is d.n_seg segments of d.seg_words
+//               contiguous band words (a kernel row, or one tap when dilated), each cut into d.chunks slices.
+// conv_load_w<H> output channels [H * PO/2, (H+1) * PO/2) of every weight slice of the layer (W_HALF bus words a
+//               slice), one burst per block: the parameter image holds the first halves of all slices at
+//               d.wt_addr and the second halves at d.wt2_addr.
 // conv_mac      T = d.tiles output-channel tiles of PO x S slices; one phase per (tile, slice): the PI x PO
 //               weight slice is held in registers while the block's pixels stream past (one pixel per cycle,
 //               PI x PO MACs in PI x PO / 2 DSP48E2s: two output channels per multiplier, dsp_pack.h), partial
 //               sums in the acc RAM; the last slice requantizes PO channels into obuf.
-//               Every phase lasts L = max(pixels, W_WORDS, MIN_PHASE) cycles: W_WORDS is what the weight loader
+//               Every phase lasts L = max(pixels, W_HALF, MIN_PHASE) cycles: W_HALF is what each weight loader
 //               needs per slice, MIN_PHASE keeps a pixel's acc read-modify-write MIN_PHASE cycles apart.
 // conv_emit     the block's outputs, pixel by pixel (all channels, NHWC raster order), into the next stage.
 //
@@ -86,14 +93,14 @@ static inline void slice_clear(xslice_t &x) {
 // Pointwise: the block's n pixels are n * cw_in consecutive words; pixel p's words fill slices p*S .. p*S+S-1
 // (the last one zero-padded). One burst.
 static void conv_load_pointwise(const layer_desc_t &d, int32_t p0, int32_t n, const bus_t *fm,
-                                xslice_t xbuf[XBUF_SLICES]) {
+                                xslice_t xbuf[XBUF_HALF]) {
     xslice_t x;
     slice_clear(x);
     int32_t w = 0, k = 0, a = 0;  // word in the pixel, word in the slice, slice address
 CONV_X_LOAD:
     for (int32_t i = 0; i < n * d.cw_in; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=XBUF_SLICES*X_WORDS
+#pragma HLS LOOP_TRIPCOUNT min=1 max=XBUF_HALF*X_WORDS
         ENGINE_ITER(LOOP_CONV_X_LOAD);
         int8_t lanes[BUS_BYTES];
         unpack_word(fm[d.in_addr + p0 * d.cw_in + i], lanes);
@@ -173,15 +180,18 @@ CONV_BAND_ROWS:
 // d.seg_words consecutive band words, each cut into d.chunks slices of up to X_WORDS words. One slice per cycle:
 // every band bank is read once, at its own address, and the X_WORDS words are rotated into place.
 static void conv_gather(const layer_desc_t &d, int32_t n, const lanes_t band[X_WORDS][BAND_DEPTH],
-                        xslice_t xbuf[XBUF_SLICES]) {
-    const int32_t pix_step = d.stride_w * d.cw_in;  // band words between neighbouring windows
-    const int32_t col_step = d.dil_w * d.cw_in;     // between the taps of a kernel row (dilated)
-    int32_t ky = 0, kx = 0, c = 0;                  // segment (kernel row ky, tap kx when dilated), chunk
-    int32_t pix_base = 0, row_base = 0, seg_base = 0;  // band word of the window, of its row ky, of the segment
+                        xslice_t xbuf[XBUF_HALF]) {
+    const idx_t pix_step = d.stride_w * d.cw_in;  // band words between neighbouring windows
+    const idx_t col_step = d.dil_w * d.cw_in;     // between the taps of a kernel row (dilated)
+    const idx_t band_row = d.band_row;            // between the kernel rows of a window
+    idx_t ky = 0, kx = 0, c = 0;                  // segment (kernel row ky, tap kx when dilated), chunk
+    // band words: of the segment; of the window's next kernel row; of the next window. The next values are
+    // registers one step ahead, so the walk only selects among adds of registers (no add after a select).
+    idx_t seg_base = 0, next_row = band_row, next_pix = pix_step;
 CONV_GATHER:
     for (int32_t i = 0; i < n * d.slices; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=XBUF_SLICES
+#pragma HLS LOOP_TRIPCOUNT min=1 max=XBUF_HALF
         ENGINE_ITER(LOOP_CONV_GATHER);
         const int32_t a = seg_base + c * X_WORDS;
         const int32_t left = d.seg_words - c * X_WORDS;
@@ -211,19 +221,23 @@ CONV_GATHER:
             } else {
                 kx = 0;
                 if (++ky < d.k_h) {
-                    row_base += d.band_row;
+                    seg_base = next_row;
+                    next_row += band_row;
                 } else {
                     ky = 0;
-                    row_base = 0;
-                    pix_base += pix_step;
+                    seg_base = next_pix;
+                    next_row = next_pix + band_row;
+                    next_pix += pix_step;
                 }
-                seg_base = row_base + pix_base;
             }
         }
     }
 }
 
-static void conv_load_x(const layer_desc_t &d, int32_t b, const bus_t *fm, xslice_t xbuf[XBUF_SLICES]) {
+// Half H of block b's pixels: half 0 the first ceil(n/2), half 1 the rest (a template: each loader has its own
+// band and its own block walk).
+template <int H>
+static void conv_load_x(const layer_desc_t d, int32_t b, const bus_t *fm, xslice_t xbuf[XBUF_HALF]) {
     static lanes_t band[X_WORDS][BAND_DEPTH];
 #pragma HLS ARRAY_PARTITION variable=band dim=1 complete
 #pragma HLS AGGREGATE variable=band
@@ -231,34 +245,44 @@ static void conv_load_x(const layer_desc_t &d, int32_t b, const bus_t *fm, xslic
     OC_DECLARE(band, X_WORDS, OC_S2P);
     OC_DECLARE(xbuf, 1, OC_S2P);
     static conv_block_t walk;
-    const conv_block_t k = conv_block_next(d, b, walk);
+    conv_block_t k = conv_block_next(d, b, walk);
+    const int32_t n0 = (k.n + 1) >> 1;  // pixels of half 0
+    if (H == 0) {
+        k.n = n0;
+    } else {
+        k.ox0 += n0;
+        k.n -= n0;
+    }
     if (d.pointwise) {
         conv_load_pointwise(d, k.ox0, k.n, fm, xbuf);
-    } else {
+    } else if (k.n > 0) {
         conv_load_band(d, k, fm, band);
         conv_gather(d, k.n, band, xbuf);
     }
 }
 
 // ------------------------------------------------------------------------------------------------ weights
-// All T x S slices of the layer (one burst), each PI x PO bytes = W_WORDS bus words in the order of wslice_t.
-static void conv_load_w(const layer_desc_t &d, const bus_t *wt, hls::stream<wslice_t> &ws) {
-    lanes_t sreg[W_WORDS];  // a shift register of the slice's words: word W_WORDS-1 is the newest
+// Output channels [H * PO/2, (H+1) * PO/2) of all T x S slices of the layer (one burst from d.wt_addr, half 0,
+// or d.wt2_addr, half 1), each PO/2 x PI bytes = W_HALF bus words in the order of whalf_t.
+template <int H>
+static void conv_load_w(const layer_desc_t d, const bus_t *wt, hls::stream<whalf_t> &ws) {
+    lanes_t sreg[W_HALF];  // a shift register of the half slice's words: word W_HALF-1 is the newest
 #pragma HLS ARRAY_PARTITION variable=sreg complete
-    int32_t k = 0;  // bus words in the slice so far
+    const int32_t base = H == 0 ? d.wt_addr : d.wt2_addr;
+    int32_t k = 0;  // bus words in the half slice so far
 CONV_W_LOAD:
-    for (int32_t i = 0; i < d.tiles * d.slices * W_WORDS; ++i) {
+    for (int32_t i = 0; i < d.tiles * d.slices * W_HALF; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*W_WORDS
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*W_HALF
         ENGINE_ITER(LOOP_CONV_W_LOAD);
-        for (int32_t j = 0; j < W_WORDS - 1; ++j) {
+        for (int32_t j = 0; j < W_HALF - 1; ++j) {
 #pragma HLS UNROLL
             sreg[j] = sreg[j + 1];
         }
-        unpack_word(wt[d.wt_addr + i], sreg[W_WORDS - 1].b);
-        if (++k == W_WORDS) {
-            wslice_t s;
-            for (int32_t po = 0; po < PO; ++po) {
+        unpack_word(wt[base + i], sreg[W_HALF - 1].b);
+        if (++k == W_HALF) {
+            whalf_t s;
+            for (int32_t po = 0; po < PO / 2; ++po) {
 #pragma HLS UNROLL
                 for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
@@ -297,7 +321,8 @@ static inline oword_t conv_requant(const layer_desc_t &d, int32_t t, const int32
     return o;
 }
 
-static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_SLICES], hls::stream<wslice_t> &ws,
+static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF_HALF],
+                     const xslice_t xbuf_b[XBUF_HALF], hls::stream<whalf_t> &ws_a, hls::stream<whalf_t> &ws_b,
                      const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                      const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS], oword_t obuf[OBUF_WORDS]) {
     static accw_t acc[P_MAX];  // partial sums of the block's pixels for the current tile
@@ -320,7 +345,8 @@ static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_
 #pragma HLS ARRAY_PARTITION variable=wp complete dim=0
     static conv_block_t walk;
     const int32_t n = conv_block_next(d, b, walk).n;
-    const int32_t L0 = n > W_WORDS ? n : W_WORDS;
+    const int32_t n0 = (n + 1) >> 1;  // pixels in xbuf_a; the rest in xbuf_b
+    const int32_t L0 = n > W_HALF ? n : W_HALF;
     const int32_t L = L0 > MIN_PHASE ? L0 : MIN_PHASE;
     const int32_t S = d.slices;
     const bool sum_x = d.weights_offset != 0;
@@ -330,7 +356,7 @@ static void conv_mac(const layer_desc_t &d, int32_t b, const xslice_t xbuf[XBUF_
     const bool fc_double = d.fc_double != 0;
 #endif
     const trip_t trips = d.tiles * S * L;
-    idx_t p = 0, s = 0, t = 0, xa = 0, oa = 0;  // pixel (phase cycle), slice, tile, xbuf / obuf address
+    idx_t p = 0, s = 0, t = 0, xa = 0, oa = 0;  // pixel (phase cycle), slice, tile, xbuf_a|b / obuf address
 CONV_MAC:
     for (trip_t i = 0; i < trips; ++i) {
 #pragma HLS PIPELINE II=1
@@ -341,17 +367,19 @@ CONV_MAC:
 #pragma HLS DEPENDENCE variable=xsum type=inter direction=RAW distance=MIN_PHASE dependent=true
         ENGINE_ITER(LOOP_CONV_MAC);
         if (p == 0) {
-            const wslice_t sl = ws.read();
-            for (int32_t k = 0; k < PO / 2; ++k) {
+            const whalf_t sa = ws_a.read();  // output channels 0 .. PO/2-1
+            const whalf_t sb = ws_b.read();  // PO/2 .. PO-1
+            for (int32_t k = 0; k < PO / 4; ++k) {
 #pragma HLS UNROLL
                 for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-                    wp[k][pi] = pack_weights(sl.w[2 * k + 1][pi], sl.w[2 * k][pi]);
+                    wp[k][pi] = pack_weights(sa.w[2 * k + 1][pi], sa.w[2 * k][pi]);
+                    wp[PO / 4 + k][pi] = pack_weights(sb.w[2 * k + 1][pi], sb.w[2 * k][pi]);
                 }
             }
         }
         if (p < n) {
-            const xslice_t x = OC_RD(xbuf, xa);
+            const xslice_t x = p < n0 ? OC_RD(xbuf_a, xa) : OC_RD(xbuf_b, xa);
             int32_t sum[PO];
 #pragma HLS ARRAY_PARTITION variable=sum complete
             accw_t prev;
@@ -415,6 +443,7 @@ CONV_MAC:
         }
         xa += S;
         oa += d.tiles;
+        if (p + 1 == n0) xa = s;  // half 1's windows start over in xbuf_b
         if (++p == L) {
             p = 0;
             if (++s == S) {
@@ -462,7 +491,7 @@ CONV_MAC:
 // ------------------------------------------------------------------------------------------------ emit
 // The block's outputs, pixel by pixel (all channels), into the pipeline's next stage: n pixels x c_cw_out words, in
 // the NHWC raster order of the conv output (blocks run in raster order).
-static void conv_emit(const layer_desc_t &d, int32_t b, const oword_t obuf[OBUF_WORDS], hls::stream<lanes_t> &out) {
+static void conv_emit(const layer_desc_t d, int32_t b, const oword_t obuf[OBUF_WORDS], hls::stream<lanes_t> &out) {
     static conv_block_t walk;
     const conv_block_t k = conv_block_next(d, b, walk);
     int32_t oa = 0, part = 0, w = 0, pix = 0;  // obuf word (pixel * tiles + tile), bus word in it, in the pixel
@@ -492,7 +521,8 @@ CONV_EMIT:
 
 // ------------------------------------------------------------------------------------------------ layer
 // The conv stage of the layer pipeline: every block through load / weights / MAC / emit.
-static void conv_blocks(const layer_desc_t &d, int32_t n_blocks, const bus_t *fm_in, const bus_t *wt,
+static void conv_blocks(const layer_desc_t &d, int32_t n_blocks, const bus_t *fm_in, const bus_t *fm_in_b,
+                        const bus_t *wt, const bus_t *wt_b,
                         const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                         const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
                         hls::stream<lanes_t> &out) {
@@ -500,17 +530,25 @@ CONV_BLOCK:
     for (int32_t b = 0; b < n_blocks; ++b) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=4096
 #pragma HLS DATAFLOW
-        xslice_t xbuf[XBUF_SLICES];  // ping-pong (PIPO) between conv_load_x and conv_mac
-#pragma HLS AGGREGATE variable=xbuf
-#pragma HLS BIND_STORAGE variable=xbuf type=ram_s2p impl=BIG_RAM
+        xslice_t xbuf_a[XBUF_HALF], xbuf_b[XBUF_HALF];  // ping-pongs (PIPO) between conv_load_x<H> and conv_mac
+#pragma HLS AGGREGATE variable=xbuf_a
+#pragma HLS AGGREGATE variable=xbuf_b
+#pragma HLS BIND_STORAGE variable=xbuf_a type=ram_s2p impl=BIG_RAM
+#pragma HLS BIND_STORAGE variable=xbuf_b type=ram_s2p impl=BIG_RAM
         oword_t obuf[OBUF_WORDS];  // ping-pong (PIPO) between conv_mac and conv_emit
 #pragma HLS AGGREGATE variable=obuf
 #pragma HLS BIND_STORAGE variable=obuf type=ram_s2p impl=BIG_RAM
-        hls::stream<wslice_t> ws;  // weight slices: the loader runs W_DEPTH phases ahead of the MAC array
-#pragma HLS STREAM variable=ws depth=W_DEPTH
-        conv_load_x(d, b, fm_in, xbuf);
-        conv_load_w(d, wt, ws);
-        conv_mac(d, b, xbuf, ws, bias, mult, shift, scale, obuf);
+        hls::stream<whalf_t> ws_a, ws_b;  // half weight slices: the loaders run W_DEPTH phases ahead of the array
+#pragma HLS STREAM variable=ws_a depth=W_DEPTH
+#pragma HLS STREAM variable=ws_b depth=W_DEPTH
+// PO/2 x PI x 8 bits wide, W_DEPTH deep: shift-register FIFOs (one SRL LUT per bit), not ~100 block RAMs of width
+#pragma HLS BIND_STORAGE variable=ws_a type=fifo impl=srl
+#pragma HLS BIND_STORAGE variable=ws_b type=fifo impl=srl
+        conv_load_x<0>(d, b, fm_in, xbuf_a);
+        conv_load_x<1>(d, b, fm_in_b, xbuf_b);
+        conv_load_w<0>(d, wt, ws_a);
+        conv_load_w<1>(d, wt_b, ws_b);
+        conv_mac(d, b, xbuf_a, xbuf_b, ws_a, ws_b, bias, mult, shift, scale, obuf);
         conv_emit(d, b, obuf, out);
     }
 }

@@ -26,6 +26,16 @@
 
 #define DW_TAPS (DW_TB * DW_TB)
 
+// A tap product, int8 x int8 -> 16 bits: ap_int in synthesis, so that the BIND_OP of DW_STEP sees an 8 x 8
+// multiply; plain integers in C simulation (same values, |product| <= 2^14, far faster).
+#ifdef __SYNTHESIS__
+typedef ap_int<8> dw_op_t;
+typedef ap_int<16> dw_prod_t;
+#else
+typedef int16_t dw_op_t;
+typedef int16_t dw_prod_t;
+#endif
+
 // One tap block of one output channel word: tap (a, e) = kernel (br * DW_TB + a, bc * DW_TB + e), lane = channel.
 struct dwblk_t {
     int8_t w[DW_TAPS][BUS_BYTES];
@@ -102,7 +112,7 @@ struct dw_vmap_t {
     int32_t w0, qlo, r;
 };
 
-static void dw_expand(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out) {
+static void dw_expand(const layer_desc_t d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out) {
     const int32_t M = d.depth_mult;
     if (M == 1) {
     DW_PASS:
@@ -206,7 +216,7 @@ static void dw_row_taps(const layer_desc_t &d, int32_t oy, bool row_ok[DW_TB_ROW
     }
 }
 
-static void dw_step(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
+static void dw_step(const layer_desc_t d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
                     const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                     const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
     static lanes_t lb[DW_NRB * DW_NCB][DW_LB_DEPTH];  // bank = row bank * DW_NCB + column bank
@@ -344,7 +354,11 @@ DW_STRIPS:
                             for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
                                 const int8_t x = inside ? src.b[lane] : pad;
-                                partial[lane] += (int32_t)x * (int32_t)wb.w[a * DW_TB + e][lane];
+                                // BUS_BYTES x DW_TB^2 products, in LUTs (DW_MUL fabric, ~70 LUT each: the DSPs go
+                                // to the MAC array) or one DSP each (DW_MUL dsp: parts short of LUTs)
+                                const dw_prod_t prod = (dw_op_t)x * (dw_op_t)wb.w[a * DW_TB + e][lane];
+#pragma HLS BIND_OP variable=prod op=mul impl=DW_MUL latency=2
+                                partial[lane] += (int32_t)prod;
                             }
                         }
                     }

@@ -4,6 +4,7 @@
 
 #include "engine_types.h"
 
-void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in2, bus_t *fm_out, const bus_t *wt);
+void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *fm_in2, bus_t *fm_out,
+                const bus_t *wt, const bus_t *wt_b);
 
 #endif

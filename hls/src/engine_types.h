@@ -34,6 +34,10 @@ struct oword_t {
 struct accw_t {
     int32_t v[PO];
 };
+// BUS_BYTES int32 lane sums (global pooling's partial sums).
+struct lsum_t {
+    int32_t v[BUS_BYTES];
+};
 // Per-channel tables: one entry = BUS_BYTES channels (bias / multiplier: int32, shift: int8 per lane).
 struct tbl32_t {
     int32_t v[BUS_BYTES];
@@ -41,9 +45,10 @@ struct tbl32_t {
 struct tbl8_t {
     int8_t v[BUS_BYTES];
 };
-// One PI x PO weight slice of the MAC array: what the weight loader hands to the MAC array per phase.
-struct wslice_t {
-    int8_t w[PO][PI];
+// Half a PI x PO weight slice of the MAC array (PO/2 output channels): what each of the two weight loaders
+// hands to the MAC array per phase.
+struct whalf_t {
+    int8_t w[PO / 2][PI];
 };
 
 // Counters of the hottest pipelined loops (CONV_MAC per block, DW_STEP per step), narrowed to what their trip

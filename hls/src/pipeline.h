@@ -5,6 +5,8 @@
 //   conv stage  --words-->  depthwise stage  --words-->  writer
 //   (MAC array, or          (line buffer, or             (one burst per run, + ADD of the tensor at in2_addr
 //    the reader)             a copy)                      when add_on)
+//   fm_in, fm_in_b,                                       fm_out, fm_in2
+//   wt, wt_b
 //
 // Every stage runs for the whole step; the FIFOs between them carry bus words (lanes_t) in the order the writer
 // stores them: NHWC raster order, or strip by strip and row by row when the depthwise stage runs in strips.
@@ -82,19 +84,20 @@ PIPE_READ_RUNS:
 }
 
 // The conv stage: the MAC array, or (conv_on = 0) the reader.
-static void conv_stage(const layer_desc_t &d, const bus_t *fm_in, const bus_t *wt,
+static void conv_stage(const layer_desc_t d, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *wt,
+                       const bus_t *wt_b,
                        const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                        const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
                        hls::stream<lanes_t> &out) {
     if (d.conv_on) {
-        conv_blocks(d, d.n_blocks, fm_in, wt, bias, mult, shift, scale, out);
+        conv_blocks(d, d.n_blocks, fm_in, fm_in_b, wt, wt_b, bias, mult, shift, scale, out);
     } else {
         pipe_read(d, fm_in, out);
     }
 }
 
 // The depthwise stage: the line buffer, or (dw_on = 0) a copy of the words.
-static void dw_stage(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
+static void dw_stage(const layer_desc_t d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
                      const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                      const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
     if (d.dw_on) {
@@ -113,7 +116,7 @@ static void dw_stage(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::strea
 
 // The writer: each run is one burst; with add_on, input 2 of the ADD streams from fm_in2 in step (a second burst
 // on its own port) and the one ADD unit (16 lanes, three requantizations each) sits here.
-static void pipe_write(const layer_desc_t &d, hls::stream<lanes_t> &in, const bus_t *fm_in2, bus_t *fm_out) {
+static void pipe_write(const layer_desc_t d, hls::stream<lanes_t> &in, const bus_t *fm_in2, bus_t *fm_out) {
     int32_t st = 0, row = 0;
     const int32_t runs = d.dw_on ? d.n_strips * d.dw_out_h : 1;
 PIPE_WRITE_RUNS:
@@ -126,6 +129,10 @@ PIPE_WRITE_RUNS:
             for (int32_t i = 0; i < r.len; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=65536
+// fm_in2 and fm_out are one arena (ALIAS), but every tensor has its own words in it (pyflow/hls/codegen.py: no
+// tensor shares or reuses another's), so input 2 and the output never overlap: no dependence through memory
+#pragma HLS DEPENDENCE variable=fm_out type=inter false
+#pragma HLS DEPENDENCE variable=fm_in2 type=inter false
                 ENGINE_ITER(LOOP_PIPE_WRITE_ADD);
                 const lanes_t a = in.read();
                 int8_t b[BUS_BYTES], o[BUS_BYTES];
@@ -156,8 +163,8 @@ PIPE_WRITE_RUNS:
 #endif
 }
 
-static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_t *fm_in2, bus_t *fm_out,
-                           const bus_t *wt, const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *fm_in2,
+                           bus_t *fm_out, const bus_t *wt, const bus_t *wt_b, const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                            const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH],
                            const double scale[F64_BANKS][MAX_COUT / F64_BANKS], const dwblk_t wdw[DW_WT_ENTRIES],
                            const tbl32_t dw_bias[TBL_BANKS][TBL_DEPTH], const tbl32_t dw_mult[TBL_BANKS][TBL_DEPTH],
@@ -167,7 +174,7 @@ static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_
 #pragma HLS STREAM variable=conv_out depth=64
     hls::stream<lanes_t> dw_out;
 #pragma HLS STREAM variable=dw_out depth=64
-    conv_stage(d, fm_in, wt, bias, mult, shift, scale, conv_out);
+    conv_stage(d, fm_in, fm_in_b, wt, wt_b, bias, mult, shift, scale, conv_out);
     dw_stage(d, conv_out, dw_out, wdw, dw_bias, dw_mult, dw_shift);
     pipe_write(d, dw_out, fm_in2, fm_out);
 }

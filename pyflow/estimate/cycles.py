@@ -99,37 +99,41 @@ class Stage:
 
 
 def conv_stage(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> Stage:
-    """conv_blocks: per block the four processes side by side; the first block's load, then per block the slowest
+    """conv_blocks: per block the six processes side by side (two x loaders and two weight loaders, each on its own
+    port, the MAC array, the emitter); the first block's load, then per block the slowest
     of (next block's load, this block's weights and MAC, the previous block's emit, this block's DDR bytes), then
     the last block's emit."""
     bb = cfg.bus_bytes
     R = a.axi_read_latency
     blocks = conv_blocks(f, cfg)
     load, wload, mac, emit, ddr = [], [], [], [], []
-    for k in blocks:
+
+    def x_loader(h) -> int:
         if f["pointwise"]:
-            load.append(loop_call("CONV_X_LOAD", k.x_load, t, a, R))
-        else:
-            load.append(sum(loop_call("CONV_BAND_PAD", n, t, a) for n in k.band_pad)
-                        + sum(loop_call("CONV_BAND_LOAD", n, t, a, R) for n in k.band_load)
-                        + loop_call("CONV_GATHER", k.gather, t, a))
-        wload.append(loop_call("CONV_W_LOAD", k.w_load, t, a, R))
+            return loop_call("CONV_X_LOAD", h.x_load, t, a, R)
+        return (sum(loop_call("CONV_BAND_PAD", n, t, a) for n in h.band_pad)
+                + sum(loop_call("CONV_BAND_LOAD", n, t, a, R) for n in h.band_load)
+                + loop_call("CONV_GATHER", h.gather, t, a))
+
+    for k in blocks:
+        load.append(max(x_loader(h) for h in k.halves))  # the two x loaders side by side, one port each
+        wload.append(loop_call("CONV_W_LOAD", k.w_load // 2, t, a, R))  # the two weight loaders, likewise
         m = loop_call("CONV_MAC", k.mac, t, a)
-        if k is not blocks[0]:  # the loader of this block starts W_DEPTH phases before the last one ends
-            phase = max(k.n, cfg.w_words, MIN_PHASE)
-            m += max(0, R + cfg.w_words - W_DEPTH * phase)
+        if k is not blocks[0]:  # the loaders of this block start W_DEPTH phases before the last one ends
+            phase = max(k.n, cfg.w_half, MIN_PHASE)
+            m += max(0, R + cfg.w_half - W_DEPTH * phase)
         if f["fc_double"]:
             m += loop_call("CONV_FC_REQUANT", f["out_c"], t, a)
         mac.append(m)
         emit.append(loop_call("CONV_EMIT", k.store, t, a))
-        ddr.append(_ddr_cycles((k.x_load + sum(k.band_load) + k.w_load) * bb, ddr_bpc))
+        ddr.append(_ddr_cycles((k.x_words + k.w_load) * bb, ddr_bpc))
     n = len(blocks)
     steady = [max(load[b + 1] if b + 1 < n else 0, wload[b], mac[b], emit[b - 1] if b else 0, ddr[b])
               for b in range(n)]
     cycles = load[0] + sum(steady) + emit[-1]
     parts = {"load": sum(load), "weights": sum(wload), "mac": sum(mac), "emit": sum(emit)}
     first = load[0] + mac[0] + t.depth["CONV_EMIT"]
-    return Stage(cycles, first, 0, parts, {"in": sum(k.x_load + sum(k.band_load) for k in blocks) * bb,
+    return Stage(cycles, first, 0, parts, {"in": sum(k.x_words for k in blocks) * bb,
                                            "weights": sum(k.w_load for k in blocks) * bb})
 
 
@@ -207,10 +211,19 @@ def pipeline_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, 
 
 
 def pool_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> LayerCycles:
-    """Per output pixel and channel word: the tap loop (single-beat reads, at most axi_outstanding in flight), the
-    shared finisher, one single-word write."""
+    """Global pooling: one burst over the map, the fold, the finisher over every lane (three loops in sequence).
+    Windows: per output pixel and channel word, the tap loop (single-beat reads, at most axi_outstanding in
+    flight), the shared finisher, one single-word write."""
     f = layer.fields
     R, W = a.axi_read_latency, a.axi_write_latency
+    if f["pool_global"]:
+        words = f["in_h"] * f["in_w"] * f["cw_out"]
+        total = (loop_call("POOL_GSUM", words, t, a, R) + loop_call("POOL_GFOLD", f["pool_slots"] * f["cw_out"], t, a)
+                 + loop_call("POOL_GFINISH", f["cw_out"] * cfg.bus_bytes, t, a) + W)
+        nb_in, nb_out = words * cfg.bus_bytes, f["cw_out"] * cfg.bus_bytes
+        stages = {"mac": total, "ddr": _ddr_cycles(nb_in + nb_out, ddr_bpc)}
+        return LayerCycles(stages, max(stages.values()), _bound(stages),
+                           {"in": nb_in, "weights": 0, "tables": 0, "out": nb_out})
     issue = max(1.0, R / a.axi_outstanding)  # cycles per in-image read once the pipe is full
     taps = f["k_h"] * f["k_w"]
     total = reads = 0

@@ -18,20 +18,54 @@ def _cdiv(a: int, b: int) -> int:
 
 
 @dataclass(frozen=True)
-class ConvBlock:
-    """One block of conv.h: its pixels and the words each of its loops moves / iterates."""
-    n: int
+class XLoad:
+    """What one x loader (conv.h conv_load_x<H>) does for one block: the words / slices of each of its loops."""
     x_load: int  # CONV_X_LOAD (pointwise) words
     band_pad: list  # CONV_BAND_PAD calls: words each (zero-length calls included)
     band_load: list  # CONV_BAND_LOAD calls: words each
     gather: int  # CONV_GATHER slices
-    w_load: int  # CONV_W_LOAD words
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    """One block of conv.h: its pixels and the words each of its loops moves / iterates."""
+    n: int
+    halves: tuple  # the two x loaders' XLoad (half 0: the first ceil(n/2) pixels, half 1: the rest)
+    w_load: int  # CONV_W_LOAD words, both weight loaders (W_HALF per slice each)
     mac: int  # CONV_MAC iterations
-    store: int  # CONV_STORE words
+    store: int  # CONV_EMIT words
+
+    @property
+    def x_words(self) -> int:
+        """Feature-map words both x loaders read."""
+        return sum(h.x_load + sum(h.band_load) for h in self.halves)
+
+
+def _x_load(f: dict, oy: int, ox0: int, n: int) -> XLoad:
+    """conv_load_x for n pixels from output column (pointwise: pixel) ox0 of output row oy."""
+    if f["pointwise"]:
+        return XLoad(n * f["cw_in"], [], [], 0)
+    if n == 0:
+        return XLoad(0, [], [], 0)
+    pads, loads = [], []
+    xs = ox0 * f["stride_w"] - f["pad_left"]
+    ncols = (n - 1) * f["stride_w"] + (f["k_w"] - 1) * f["dil_w"] + 1
+    left = min(-xs, ncols) if xs < 0 else 0
+    over = xs + ncols - f["in_w"]
+    right = min(over, ncols - left) if over > 0 else 0
+    mid = ncols - left - right
+    for ky in range(f["k_h"]):
+        iy = oy * f["stride_h"] - f["pad_top"] + ky * f["dil_h"]
+        if iy < 0 or iy >= f["in_h"]:
+            pads.append(ncols * f["cw_in"])
+        else:
+            pads += [left * f["cw_in"], right * f["cw_in"]]
+            loads.append(mid * f["cw_in"])
+    return XLoad(0, pads, loads, n * f["slices"])
 
 
 def conv_blocks(f: dict, cfg: EngineConfig) -> list[ConvBlock]:
-    """conv_block_at() and the loops of the four processes, for every block."""
+    """conv_block_next() and the loops of the six processes, for every block."""
     blocks = []
     for b in range(f["n_blocks"]):
         if f["pointwise"]:
@@ -42,27 +76,11 @@ def conv_blocks(f: dict, cfg: EngineConfig) -> list[ConvBlock]:
             oy, seg = divmod(b, f["segs"])
             ox0 = seg * f["blk"]
             n = min(f["blk"], f["out_w"] - ox0)
-        pads, loads, x_load, gather = [], [], 0, 0
-        if f["pointwise"]:
-            x_load = n * f["cw_in"]
-        else:
-            xs = ox0 * f["stride_w"] - f["pad_left"]
-            ncols = (n - 1) * f["stride_w"] + (f["k_w"] - 1) * f["dil_w"] + 1
-            left = min(-xs, ncols) if xs < 0 else 0
-            over = xs + ncols - f["in_w"]
-            right = min(over, ncols - left) if over > 0 else 0
-            mid = ncols - left - right
-            for ky in range(f["k_h"]):
-                iy = oy * f["stride_h"] - f["pad_top"] + ky * f["dil_h"]
-                if iy < 0 or iy >= f["in_h"]:
-                    pads.append(ncols * f["cw_in"])
-                else:
-                    pads += [left * f["cw_in"], right * f["cw_in"]]
-                    loads.append(mid * f["cw_in"])
-            gather = n * f["slices"]
-        phase = max(n, cfg.w_words, MIN_PHASE)
-        blocks.append(ConvBlock(n, x_load, pads, loads, gather, f["tiles"] * f["slices"] * cfg.w_words,
-                                f["tiles"] * f["slices"] * phase, n * f["cw_out"]))
+        n0 = _cdiv(n, 2)
+        halves = (_x_load(f, oy, ox0, n0), _x_load(f, oy, ox0 + n0, n - n0))
+        phase = max(n, cfg.w_half, MIN_PHASE)
+        blocks.append(ConvBlock(n, halves, f["tiles"] * f["slices"] * cfg.w_words, f["tiles"] * f["slices"] * phase,
+                                n * f["cw_out"]))
     return blocks
 
 
@@ -137,17 +155,23 @@ def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
     bb = cfg.bus_bytes
     if layer.name in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
         outs = f["out_h"] * f["out_w"] * f["cw_out"]
-        counts["POOL_TAP"] = outs * f["k_h"] * f["k_w"]
-        counts["POOL_FINISH"] = outs * bb
+        if f["pool_global"]:
+            counts["POOL_GSUM"] = f["in_h"] * f["in_w"] * f["cw_out"]
+            counts["POOL_GFOLD"] = f["pool_slots"] * f["cw_out"]
+            counts["POOL_GFINISH"] = outs * bb
+        else:
+            counts["POOL_TAP"] = outs * f["k_h"] * f["k_w"]
+            counts["POOL_FINISH"] = outs * bb
         return counts
     if f["conv_on"]:
         c = conv_view(f)
         counts["TBL_LOAD"] += 3 * c["cw_out"] * TBL_WORDS + (_cdiv(c["out_c"], bb // 8) if f["fc_double"] else 0)
         for blk in conv_blocks(c, cfg):
-            counts["CONV_X_LOAD"] += blk.x_load
-            counts["CONV_BAND_PAD"] += sum(blk.band_pad)
-            counts["CONV_BAND_LOAD"] += sum(blk.band_load)
-            counts["CONV_GATHER"] += blk.gather
+            for h in blk.halves:
+                counts["CONV_X_LOAD"] += h.x_load
+                counts["CONV_BAND_PAD"] += sum(h.band_pad)
+                counts["CONV_BAND_LOAD"] += sum(h.band_load)
+                counts["CONV_GATHER"] += h.gather
             counts["CONV_W_LOAD"] += blk.w_load
             counts["CONV_MAC"] += blk.mac
             counts["CONV_EMIT"] += blk.store

@@ -169,7 +169,8 @@ def plot_estimate(est: Estimate, path: Path) -> Path:
         raise FlowError("the estimate plot needs matplotlib: pip install matplotlib") from None
     engine = est.engine_layers
     colors = {"mac": "tab:blue", "load": "tab:orange", "weights": "tab:red", "store": "tab:green",
-              "ddr": "tab:purple", "expand": "tab:brown", "tables": "tab:gray"}
+              "ddr": "tab:purple", "expand": "tab:brown", "tables": "tab:gray", "dw": "tab:cyan",
+              "emit": "tab:olive"}
     fig, ax = plt.subplots(figsize=(max(8.0, 0.18 * len(engine) + 3), 4.5))
     for bound, color in colors.items():
         xs = [L.index for L in engine if L.bound == bound]

@@ -7,12 +7,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pyflow.hls.config import EngineConfig
+from pyflow.hls.config import MIN_PHASE, W_DEPTH, EngineConfig
 from pyflow.vitis.boards import Board
 
 # DSP48E2 per operator, as Vitis HLS maps them on UltraScale+: int8 x int8 one DSP; int32 x int32 -> int64
 # (MultiplyByQuantizedMultiplier) 4; a double multiply (full-DSP core) 10 and the double add of the rounding 3.
-DSP_MAC8 = 1
+LUT_MUL8, FF_MUL8 = 70, 40  # one int8 x int8 product in fabric (BIND_OP impl=fabric latency=2: partial-product
+#                             adders and one register stage), the depthwise taps
 DSP_MBQM = 4
 DSP_DMUL, DSP_DADD = 10, 3
 DSP_ADDRESS = 16  # runtime products: DW_STEP's slot x cw per column bank (5) and the write address, the expand
@@ -22,10 +23,10 @@ DSP_ADDRESS = 16  # runtime products: DW_STEP's slot x cw per column bank (5) an
 LUT_PER_MAC, FF_PER_MAC = 30, 50
 LUT_PER_MBQM, FF_PER_MBQM = 300, 450
 LUT_PER_AXI_BIT, FF_PER_AXI_BIT = 20, 30
-LUT_DIVIDER, FF_DIVIDER = 1100, 1900  # the one average-pool divider (32-bit, pipelined)
+LUT_DIVIDER, FF_DIVIDER = 1100, 1900  # one average-pool divider (32-bit, pipelined); pool.h has two
 LUT_DOUBLE, FF_DOUBLE = 1500, 2200  # sitofp + dmul + round, one unit
 LUT_CONTROL, FF_CONTROL = 8000, 10000
-AXI_PORTS = 4  # gmem_fm_rd, gmem_fm_rd2, gmem_fm_wr, gmem_wt
+AXI_PORTS = 6  # gmem_fm_rd, gmem_fm_rd_b, gmem_fm_rd2, gmem_fm_wr, gmem_wt, gmem_wt_b (engine.cpp)
 AXI_FIFO_BRAM = 4  # BRAM_18K per m_axi port (read / write data FIFOs for 16 outstanding 64-beat bursts)
 
 
@@ -78,10 +79,10 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
     dsp = {
         f"conv MAC array ({c.pi} x {c.po} int8, two per DSP48E2)": c.pi * c.po // 2,
         f"conv requantization ({c.po} lanes)": c.po * DSP_MBQM,
-        f"depthwise taps ({bb} lanes x {c.dw_taps})": bb * c.dw_taps * DSP_MAC8,
+        f"depthwise taps ({bb} lanes x {c.dw_taps}, dw_mul={c.dw_mul})": bb * c.dw_taps if c.dw_mul == "dsp" else 0,
         f"depthwise requantization ({bb} lanes)": bb * DSP_MBQM,
         f"ADD ({bb} lanes x 3 requantizations)": bb * 3 * DSP_MBQM,
-        "pool / MEAN finisher (1 lane)": DSP_MBQM,
+        "pool / MEAN finishers (1 lane each: windows, global)": 2 * DSP_MBQM,
         "address arithmetic": DSP_ADDRESS,
     }
     if double_fc:
@@ -97,10 +98,12 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
         f"scale ({bb // 8} banks of {c.max_cout // (bb // 8)} doubles)": (bb // 8) * bram18(c.max_cout // (bb // 8),
                                                                                            64) if double_fc else 0,
         f"m_axi adapters ({AXI_PORTS} ports)": AXI_PORTS * AXI_FIFO_BRAM,
+        f"global pooling part[{c.max_cout // bb + MIN_PHASE}], fold[{c.max_cout // bb}] ({bb} x int32)":
+            bram18(c.max_cout // bb + MIN_PHASE, 32 * bb) + bram18(c.max_cout // bb, 32 * bb),
     }
-    big = {f"xbuf ping-pong (2 x {c.xbuf_slices} x {8 * c.pi} bit)": (2, c.xbuf_slices, 8 * c.pi),
+    big = {f"xbuf_a, xbuf_b ping-pongs (4 x {c.xbuf_half} x {8 * c.pi} bit)": (4, c.xbuf_half, 8 * c.pi),
            f"obuf ping-pong (2 x {c.obuf_words} x {8 * c.po} bit)": (2, c.obuf_words, 8 * c.po),
-           f"band ({c.x_words} banks of {band_depth} x {bits} bit)": (c.x_words, band_depth, bits)}
+           f"two bands ({2 * c.x_words} banks of {band_depth} x {bits} bit)": (2 * c.x_words, band_depth, bits)}
     urams = {}
     for name, (banks, depth, width) in big.items():
         if c.big_ram == "uram":
@@ -110,29 +113,34 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
     tbl_depth = c.max_cout // c.po
     lut = {
         "MAC arrays": (c.pi * c.po + bb * c.dw_taps) * LUT_PER_MAC,
+        f"depthwise tap multipliers in fabric ({bb} lanes x {c.dw_taps})":
+            bb * c.dw_taps * LUT_MUL8 if c.dw_mul == "fabric" else 0,
         "requantization lanes": (c.po + bb + 3 * bb + 1) * LUT_PER_MBQM,
         "depthwise routing (dw_rows:1 per tap row and column bank, then dw_tb:1 per tap; LUT6 = 4:1 mux)":
             c.dw_tb * c.dw_tb * bits * math.ceil(c.dw_rows / 4) + c.dw_tb * c.dw_tb * bits * math.ceil(c.dw_tb / 4),
         "per-channel tables (LUTRAM)": (c.o_words * 2 * lutram_luts(tbl_depth, 32 * bb)
                                         + c.o_words * lutram_luts(tbl_depth, 8 * bb)),
-        "weight slice registers and FIFO (2 deep)": 0,
         "m_axi ports": AXI_PORTS * bits * LUT_PER_AXI_BIT,
-        "pool divider": LUT_DIVIDER,
+        "pool dividers (2)": 2 * LUT_DIVIDER,
+        f"weight FIFOs ws_a, ws_b ({W_DEPTH} deep, SRL: one LUT per bit)": 8 * c.pi * c.po * -(-W_DEPTH // 32),
         "control / s_axilite": LUT_CONTROL,
     }
     ff = {
         "MAC arrays": (c.pi * c.po + bb * c.dw_taps) * FF_PER_MAC,
+        f"depthwise tap multipliers in fabric ({bb} lanes x {c.dw_taps})":
+            bb * c.dw_taps * FF_MUL8 if c.dw_mul == "fabric" else 0,
         "requantization lanes": (c.po + bb + 3 * bb + 1) * FF_PER_MBQM,
-        "weight slice registers and FIFO (2 deep)": 4 * 8 * c.pi * c.po,
+        "weight slice registers (the loaders' shift registers, the array's)": 2 * 8 * c.pi * c.po,
         "m_axi ports": AXI_PORTS * bits * FF_PER_AXI_BIT,
-        "pool divider": FF_DIVIDER,
+        "pool dividers (2)": 2 * FF_DIVIDER,
         "control / s_axilite": FF_CONTROL,
     }
     if double_fc:
         lut["FULLY_CONNECTED double unit"] = LUT_DOUBLE
         ff["FULLY_CONNECTED double unit"] = FF_DOUBLE
     notes = ["conv MAC array: two int8 MACs per DSP48E2 (hls/src/dsp_pack.h, groups of 4 per DSP cascade); "
-             "depthwise taps: one product per DSP",
+             + ("depthwise taps: int8 products in LUTs (BIND_OP impl=fabric in depthwise_conv.h), no DSPs"
+              if c.dw_mul == "fabric" else "depthwise taps: one int8 product per DSP (dw_mul=dsp)"),
              f"xbuf / obuf / band in {c.big_ram.upper()} (big_ram), the other RAMs in BRAM, the per-channel tables "
              "in LUTRAM, as the BIND_STORAGE pragmas in hls/src say",
              "LUT / FF are rough per-unit figures; csynth replaces them"]

@@ -33,7 +33,7 @@ import numpy as np
 from pyflow import quant
 from pyflow.fileio import write_bytes, write_text
 from pyflow.errors import FlowError
-from pyflow.hls.config import EngineConfig, render_config_header, render_depth_header
+from pyflow.hls.config import MIN_PHASE, EngineConfig, render_config_header, render_depth_header
 from pyflow.hls.conv_plan import conv_fields, conv_weight_image, is_pointwise
 from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, render_desc_header
 from pyflow.hls.dw_plan import dw_fields, dw_weight_image
@@ -198,7 +198,7 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
 # The fields of one op's record (op-local names; pyflow.hls.steps maps them into the step's descriptor).
 RECORD_FIELDS = ("op", "in_addr", "in_h", "in_w", "in_c", "cw_in", "out_addr", "out_h", "out_w", "out_c", "cw_out",
                  "k_h", "k_w", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult",
-                 "in2_addr", "wt_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr", "in_offset",
+                 "in2_addr", "wt_addr", "wt2_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr", "in_offset",
                  "in2_offset", "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult",
                  "in1_shift", "in2_mult", "in2_shift", "out_mult", "out_shift", "fc_double")
 
@@ -210,6 +210,17 @@ def _as_descriptor(L: Layer) -> Layer:
     fields = dict.fromkeys(DESC_FIELDS, 0)
     fields.update({k: v for k, v in L.fields.items() if k in fields})
     return Layer(L.index, L.name, L.where, fields, L.meta)
+
+
+def _pool_global_fields(f: dict) -> dict:
+    """pool.h's global path: a 1x1 output whose window is the whole unpadded map. Its partial sums per channel
+    word (slots) make one sum come back only every slots x cw_out >= MIN_PHASE iterations of POOL_GSUM, or never
+    when the map has fewer pixels than that (slots = pixels)."""
+    glob = (f["out_h"], f["out_w"], f["k_h"], f["k_w"], f["pad_top"], f["pad_left"]) == (1, 1, f["in_h"], f["in_w"],
+                                                                                         0, 0)
+    if not glob:
+        return {"pool_global": 0, "pool_slots": 0}
+    return {"pool_global": 1, "pool_slots": min(-(-MIN_PHASE // f["cw_out"]), f["in_h"] * f["in_w"])}
 
 
 def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, addr: dict[int, int]) -> Layer:
@@ -263,7 +274,8 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         f.update(conv_fields(cfg, what, ih, iw, ic, oh, ow, oc, kh, kw, f["stride_h"], f["stride_w"], f["dil_h"],
                              f["dil_w"], f["pad_top"], f["pad_left"]))
         f["fc_double"] = int(kind == "FULLY_CONNECTED" and flavor == "litert")
-        f["wt_addr"] = image.add(conv_weight_image(cfg, f, weights.astype(np.int8)))
+        first, second = conv_weight_image(cfg, f, weights.astype(np.int8))
+        f["wt_addr"], f["wt2_addr"] = image.add(first), image.add(second)
         _add_tables(image, f, bias, p.requant, oc, bb, what)
         if kind == "FULLY_CONNECTED":
             scale = np.ascontiguousarray(_per_channel(p.requant.effective_scale, oc), dtype="<f8")
@@ -307,6 +319,8 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         lo, hi = quant.DTYPE_RANGE[y.dtype]
         f.update(k_h=ih, k_w=iw, in_offset=p.input_offset, out_offset=p.output_offset, out_mult=p.multiplier,
                  out_shift=p.shift, act_min=lo, act_max=hi)
+    if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
+        f.update(_pool_global_fields(f))
     elif kind == "RESHAPE":
         if x.size != y.size:
             raise FlowError(f"{what}: sizes differ")

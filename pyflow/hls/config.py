@@ -17,6 +17,7 @@ W_DEPTH = 4  # conv: weight slices the weight loader may run ahead of the MAC ar
 DW_GAP = 32  # depthwise, load-then-compute steps: idle iterations between the last write and the first read of
 #              the line buffer, more than the DW_STEP pipeline depth
 BIG_RAMS = ("uram", "bram")  # where the deep conv buffers (xbuf, obuf, band) go
+DW_MULS = ("fabric", "dsp")  # where the depthwise tap products go (BIND_OP impl in depthwise_conv.h)
 # On-chip storage budget the buffers must fit (bytes): a ZCU104/KV260-class device has ~4.5 MB BRAM+URAM.
 ONCHIP_BUDGET_BYTES = 2 * 1024 * 1024
 
@@ -32,9 +33,9 @@ class EngineConfig:
     axi_bits: int = 128  # m_axi data width
     max_cout: int = 2048  # per-channel table depth
     blk_pixels: int = 512  # conv: pixels per block at most (accumulator RAM depth)
-    xbuf_bytes: int = 64 * 1024  # conv: the input windows of one block (ping-pong: twice on chip)
+    xbuf_bytes: int = 64 * 1024  # conv: the input windows of one block, two halves (ping-pong: twice on chip)
     obuf_bytes: int = 64 * 1024  # conv: the outputs of one block, all channels (ping-pong: twice on chip)
-    band_bytes: int = 64 * 1024  # conv with a window: the kernel rows of one row segment
+    band_bytes: int = 64 * 1024  # conv with a window: the kernel rows of half a row segment (one per x loader)
     dw_tb: int = 5  # depthwise: taps per cycle DW_TB x DW_TB (a prime: DW_TB column banks)
     dw_kmax: int = 7  # depthwise: largest kernel side (tap blocks per side: ceil(dw_kmax / dw_tb))
     dw_rows: int = 7  # depthwise: line-buffer rows (window span, plus the stride to load while computing)
@@ -44,6 +45,7 @@ class EngineConfig:
     wt_depth_bytes: int = 8 * 1024 * 1024  # largest parameter image
     big_ram: str = "uram"  # xbuf / obuf / band: "uram" (ZCU104, KV260, Alveo) or "bram" (parts without URAM)
     fuse: bool = True  # expand conv + depthwise, conv + residual ADD as one step (pyflow/hls/steps.py)
+    dw_mul: str = "fabric"  # depthwise tap products: "fabric" (LUTs, leaves the DSPs to the MAC array) or "dsp"
 
     @property
     def bus_bytes(self) -> int:
@@ -65,8 +67,19 @@ class EngineConfig:
         return self.pi * self.po // self.bus_bytes
 
     @property
+    def w_half(self) -> int:
+        """Bus words per half weight slice (PO/2 output channels): what each of the two weight loaders moves
+        per MAC phase."""
+        return self.w_words // 2
+
+    @property
     def xbuf_slices(self) -> int:
         return self.xbuf_bytes // self.pi
+
+    @property
+    def xbuf_half(self) -> int:
+        """Input slices of one half of a block (each of the two x loaders has its own xbuf)."""
+        return self.xbuf_slices // 2
 
     @property
     def obuf_words(self) -> int:
@@ -87,9 +100,9 @@ class EngineConfig:
 
     @property
     def onchip_bytes(self) -> int:
-        """Bytes of the engine's RAMs (ping-pong buffers twice)."""
+        """Bytes of the engine's RAMs (ping-pong buffers twice, one band per x loader)."""
         bb = self.bus_bytes
-        return (2 * self.xbuf_bytes + 2 * self.obuf_bytes + self.band_bytes + self.blk_pixels * self.po * 4
+        return (2 * self.xbuf_bytes + 2 * self.obuf_bytes + 2 * self.band_bytes + self.blk_pixels * self.po * 4
                 + self.dw_rows * self.dw_tb * self.dw_lb_words * bb + self.dw_wt_entries * self.dw_taps * bb
                 + self.max_cout * 17)
 
@@ -110,12 +123,13 @@ class EngineConfig:
             problems.append(f"max_cout={self.max_cout} must be a positive multiple of po={self.po}")
         if not 1 <= self.blk_pixels <= 4096:
             problems.append(f"blk_pixels={self.blk_pixels} must be in 1..4096")
-        for name, unit in (("xbuf_bytes", self.pi), ("obuf_bytes", self.po), ("band_bytes", self.pi)):
+        for name, unit in (("xbuf_bytes", 2 * self.pi), ("obuf_bytes", self.po), ("band_bytes", self.pi)):
             value = getattr(self, name)
             if value <= 0 or value % unit:
                 problems.append(f"{name}={value} must be a positive multiple of {unit}")
-        if self.xbuf_slices >= 1 << 16 or self.obuf_words >= 1 << 16:
-            problems.append("xbuf_bytes / pi and obuf_bytes / po must stay below 65536 (16-bit addresses)")
+        if self.xbuf_slices >= 1 << 16 or self.obuf_words >= 1 << 16 or self.band_words >= 1 << 16:
+            problems.append("xbuf_bytes / pi, obuf_bytes / po and band_bytes / bus bytes must stay below 65536 "
+                            "(16-bit addresses)")
         if self.obuf_bytes < self.max_cout:
             problems.append(f"obuf_bytes={self.obuf_bytes} must hold one pixel of max_cout={self.max_cout} outputs")
         if self.dw_tb not in (1, 2, 3, 5, 7, 11):
@@ -127,6 +141,8 @@ class EngineConfig:
             problems.append(f"dw_kmax={self.dw_kmax} must be in 1..dw_rows={self.dw_rows} (a kernel's rows must fit)")
         if self.big_ram not in BIG_RAMS:
             problems.append(f"big_ram={self.big_ram!r} must be one of {', '.join(BIG_RAMS)}")
+        if self.dw_mul not in DW_MULS:
+            problems.append(f"dw_mul={self.dw_mul!r} must be one of {', '.join(DW_MULS)}")
         if not 1 <= self.dw_lb_words <= 1 << 16:
             problems.append(f"dw_lb_words={self.dw_lb_words} must be in 1..65536")
         if self.dw_lb_words < self.max_cout // self.bus_bytes:
@@ -153,7 +169,7 @@ class EngineConfig:
 def render_config_header(config: EngineConfig) -> str:
     c = config.validate()
     return render("engine_config.h.j2", c=c, min_phase=MIN_PHASE, w_depth=W_DEPTH, dw_gap=DW_GAP,
-                  big_ram=c.big_ram.upper())
+                  big_ram=c.big_ram.upper(), dw_mul=c.dw_mul)
 
 
 def render_depth_header(fm_words: int, wt_words: int) -> str:

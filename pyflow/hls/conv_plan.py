@@ -5,7 +5,8 @@ A window (the K inputs of one output pixel) is a sequence of *segments* of conti
 rows: a whole kernel row (KW x cw_in words) when the columns are not dilated, one tap (cw_in words) otherwise;
 pointwise (1x1 stride 1) windows are one segment of cw_in words read straight from the feature map. Each segment is
 cut into ``chunks`` slices of X_WORDS bus words (PI bytes, the last one zero-padded): S = n_seg x chunks slices.
-The weights are the same slices, PO output channels at a time: tile t, slice s = PI x PO bytes, byte po * PI + pi.
+The weights are the same slices, PO output channels at a time: tile t, slice s = PI x PO bytes, byte po * PI + pi,
+stored as two halves for the two weight loaders: output channels [0, PO/2) of every slice, then [PO/2, PO).
 """
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ def conv_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int
     n_seg = 1 if pointwise else kh * seg_cols
     slices = n_seg * chunks
     tiles = _cdiv(oc, cfg.po)
-    limits = {"blk_pixels": cfg.blk_pixels, "xbuf_bytes": cfg.xbuf_slices // slices,
+    # a block's pixels are loaded in two halves (conv.h conv_load_x<0|1>): the first ceil(n/2) into one half of
+    # xbuf and through one band, the rest into the other
+    limits = {"blk_pixels": cfg.blk_pixels, "xbuf_bytes": 2 * (cfg.xbuf_half // slices),
               "obuf_bytes": cfg.obuf_words // tiles}
     band_row = 0
     if pointwise:
@@ -58,7 +61,7 @@ def conv_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int
             return _cdiv(ncols * cw_in, xw) * xw
         fit = 0
         for p in range(1, min(ow, *limits.values()) + 1):
-            if kh * band_row_words(p) + xw > cfg.band_words:  # + the last chunk's reads (conv.h BAND_DEPTH)
+            if kh * band_row_words(_cdiv(p, 2)) + xw > cfg.band_words:  # + the last chunk's reads (conv.h BAND_DEPTH)
                 break
             fit = p
         limits["band_bytes"] = fit
@@ -72,7 +75,7 @@ def conv_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int
     else:
         blk, segs = _balanced(ow, most)
         n_blocks = oh * segs
-        band_row = band_row_words(blk)
+        band_row = band_row_words(_cdiv(blk, 2))
     if tiles * slices * max(blk, cfg.w_words, MIN_PHASE) >= 1 << TRIP_BITS or max(tiles, slices) >= 1 << INDEX_BITS:
         raise FlowError(f"{what}: {tiles} tiles x {slices} slices per block overflow the MAC loop's counters")
     return {"pointwise": int(pointwise), "blk": blk, "n_blocks": n_blocks, "segs": segs, "slices": slices,
@@ -106,9 +109,10 @@ def window_positions(cfg: EngineConfig, f: dict, kh: int, kw: int, ic: int) -> n
     return np.concatenate(out)
 
 
-def conv_weight_image(cfg: EngineConfig, f: dict, weights: np.ndarray) -> bytes:
-    """weights (O, KH, KW, I) int8 -> T x S slices of PI x PO bytes (output channel t*PO + po, window byte s*PI+pi
-    at byte po * PI + pi of the slice), zero where the window byte is padding or the channel does not exist."""
+def conv_weight_image(cfg: EngineConfig, f: dict, weights: np.ndarray) -> tuple[bytes, bytes]:
+    """weights (O, KH, KW, I) int8 -> the two halves the weight loaders stream (conv.h conv_load_w<H>): half h is
+    T x S half slices of PO/2 x PI bytes, output channel t*PO + h*PO/2 + po and window byte s*PI + pi at byte
+    po * PI + pi of half slice (t, s); zero where the window byte is padding or the channel does not exist."""
     oc, kh, kw, ic = weights.shape
     pos = window_positions(cfg, f, kh, kw, ic)  # (S * PI,)
     flat = np.concatenate([weights.reshape(oc, -1), np.zeros((oc, 1), weights.dtype)], axis=1)
@@ -116,5 +120,6 @@ def conv_weight_image(cfg: EngineConfig, f: dict, weights: np.ndarray) -> bytes:
     t, s = f["tiles"], f["slices"]
     full = np.zeros((t * cfg.po, s * cfg.pi), np.int8)
     full[:oc] = rows
-    # (T, PO, S, PI) -> (T, S, PO, PI)
-    return np.ascontiguousarray(full.reshape(t, cfg.po, s, cfg.pi).transpose(0, 2, 1, 3)).tobytes()
+    # (T, [2, PO/2], S, PI) -> (2, T, S, PO/2, PI)
+    halves = np.ascontiguousarray(full.reshape(t, 2, cfg.po // 2, s, cfg.pi).transpose(1, 0, 3, 2, 4))
+    return halves[0].tobytes(), halves[1].tobytes()

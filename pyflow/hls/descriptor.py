@@ -40,7 +40,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("stride_h", "stride, rows"), ("stride_w", "stride, columns"), ("dil_h", "dilation, rows"),
     ("dil_w", "dilation, columns"), ("pad_top", "padding above the first row"),
     ("pad_left", "padding left of the first column"),
-    ("wt_addr", "conv weights (image word)"), ("bias_addr", "conv folded bias table"),
+    ("wt_addr", "conv weights, output channels 0..PO/2-1 of every slice (image word)"),
+    ("wt2_addr", "conv weights, output channels PO/2..PO-1 of every slice"), ("bias_addr", "conv folded bias table"),
     ("mult_addr", "conv requant multipliers"), ("shift_addr", "conv requant shifts"),
     ("scale_addr", "FULLY_CONNECTED double scales (LiteRT)"),
     ("in_offset", "-input zero point (conv, MEAN)"), ("out_offset", "output zero point (conv, pooling)"),
@@ -53,6 +54,9 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("tiles", "output-channel tiles of PO (T)"), ("seg_words", "bus words per window segment"),
     ("chunks", "slices per window segment"), ("seg_cols", "window segments per kernel row"),
     ("band_row", "band words per kernel row"),
+    # pooling
+    ("pool_global", "1: global pooling (1x1 output, the whole unpadded map): one burst, partial sums"),
+    ("pool_slots", "global pooling: partial sums per channel word (slots x cw_out >= MIN_PHASE, slots <= pixels)"),
     # depthwise (pyflow.hls.dw_plan)
     ("dw_in_h", "depthwise input height"), ("dw_in_w", "depthwise input width"),
     ("dw_in_c", "depthwise input channels"), ("dw_cw_in", "bus words per depthwise input pixel"),
