@@ -139,3 +139,20 @@ def test_resize_and_loop_table(tmp_path):
     assert result.returncode == 0 and "1x120x120x32" in result.stdout
     result = invoke("estimate", "--loops")
     assert result.returncode == 0 and "CONV_MAC" in result.stdout and "DW_STEP" in result.stdout
+
+
+def test_engine_settings_are_read_by_their_field_type():
+    sys.path.insert(0, str(ROOT))
+    import tasks
+    from pyflow.errors import FlowError
+    from pyflow.hls.config import EngineConfig
+
+    fields = EngineConfig.__dataclass_fields__
+    assert tasks._setting(fields["fuse"].type, "false", "fuse") is False
+    assert tasks._setting(fields["fuse"].type, True, "fuse") is True
+    assert tasks._setting(fields["big_ram"].type, "bram", "big_ram") == "bram"
+    assert tasks._setting(fields["pi"].type, "32", "pi") == 32
+    with pytest.raises(FlowError, match="must be true or false"):
+        tasks._setting(fields["fuse"].type, "maybe", "fuse")
+    with pytest.raises(FlowError, match="--pi must be an integer"):
+        tasks._setting(fields["pi"].type, "many", "pi")
