@@ -159,14 +159,32 @@ def write_estimate_json(est: Estimate, path: Path) -> Path:
     return Path(path)
 
 
-def plot_estimate(est: Estimate, path: Path) -> Path:
-    """PNG: per engine layer its time and the stage that sets it (bars), with the MAC-unit floor (dots)."""
+def pyplot(what: str):
+    """matplotlib.pyplot on the Agg backend, or one clear FlowError naming the plot that needs it."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise FlowError("the estimate plot needs matplotlib: pip install matplotlib") from None
+        raise FlowError(f"the {what} plot needs matplotlib: pip install matplotlib") from None
+    return plt
+
+
+def save_png(fig, path: Path) -> Path:
+    """The figure as a PNG at path (atomic write); the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    write_bytes(Path(path), buffer.getvalue())
+    return Path(path)
+
+
+def plot_estimate(est: Estimate, path: Path) -> Path:
+    """PNG: per engine layer its time and the stage that sets it (bars), with the MAC-unit floor (dots)."""
+    plt = pyplot("estimate")
     engine = est.engine_layers
     colors = {"mac": "tab:blue", "load": "tab:orange", "weights": "tab:red", "store": "tab:green",
               "ddr": "tab:purple", "expand": "tab:brown", "tables": "tab:gray", "dw": "tab:cyan",
@@ -184,9 +202,4 @@ def plot_estimate(est: Estimate, path: Path) -> Path:
                  f"{est.latency_ms:.2f} ms/image")
     ax.legend(loc="upper right", fontsize="small")
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    write_bytes(Path(path), buffer.getvalue())
-    return Path(path)
+    return save_png(fig, path)

@@ -8,12 +8,11 @@ The m_axi ports are not a dimension: the engine has two x and two weight loaders
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from pyflow.errors import FlowError
 from pyflow.estimate.model import estimate
-from pyflow.fileio import write_bytes
+from pyflow.estimate.report import pyplot, save_png
 from pyflow.hls.config import EngineConfig
 from pyflow.ir import Graph
 from pyflow.table import format_rows
@@ -110,12 +109,7 @@ def format_what_if(rows: list[dict], board: str = "") -> str:
 
 def plot_what_if(rows: list[dict], path: Path, title: str) -> Path:
     """PNG: latency against DSPs for every configuration (fitting or not) and the Pareto front of the fitting ones."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise FlowError("the what-if plot needs matplotlib: pip install matplotlib") from None
+    plt = pyplot("what-if")
     ok = [r for r in rows if "error" not in r]
     fig, ax = plt.subplots(figsize=(8, 5))
     for fits, color, label in ((False, "tab:gray", "does not fit"), (True, "tab:blue", f"fits (<= {UTIL_LIMIT:.0%})")):
@@ -135,9 +129,4 @@ def plot_what_if(rows: list[dict], path: Path, title: str) -> Path:
     ax.set_title(title)
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    write_bytes(Path(path), buffer.getvalue())
-    return Path(path)
+    return save_png(fig, path)
