@@ -13,8 +13,20 @@
 // An int32 table entry arrives in TBL_WORDS bus words (BUS_BYTES / 4 channels per word).
 #define TBL_WORDS 4
 
-static void load_table32(const bus_t *wt, int32_t addr, int32_t entries, tbl32_t table[TBL_BANKS][TBL_DEPTH]) {
-    tbl32_t e;
+// Lane i of a table entry from its int32 in the image (the int8 shift table holds -31 .. 30).
+static inline void tbl_set(tbl32_t &e, int32_t i, int32_t v) {
+#pragma HLS INLINE
+    e.v[i] = v;
+}
+static inline void tbl_set(tbl8_t &e, int32_t i, int32_t v) {
+#pragma HLS INLINE
+    e.v[i] = (int8_t)v;
+}
+
+// `entries` table entries (TBL_WORDS bus words of int32 each) into the banks: entry n in bank n % TBL_BANKS.
+template <typename E>
+static void load_table(const bus_t *wt, int32_t addr, int32_t entries, E table[TBL_BANKS][TBL_DEPTH]) {
+    E e;
     int32_t k = 0, n = 0;  // word in the entry, entry
 TBL_LOAD:
     for (int32_t i = 0; i < entries * TBL_WORDS; ++i) {
@@ -26,31 +38,7 @@ TBL_LOAD:
 #pragma HLS UNROLL
             for (int32_t q = 0; q < TBL_WORDS; ++q) {
 #pragma HLS UNROLL
-                if (k == q) e.v[q * (BUS_BYTES / 4) + j] = word_i32(word, j);
-            }
-        }
-        if (++k == TBL_WORDS) {
-            OC_WRB(table, n % TBL_BANKS, n / TBL_BANKS, e);
-            k = 0;
-            ++n;
-        }
-    }
-}
-
-static void load_table8(const bus_t *wt, int32_t addr, int32_t entries, tbl8_t table[TBL_BANKS][TBL_DEPTH]) {
-    tbl8_t e;
-    int32_t k = 0, n = 0;
-TBL_LOAD8:
-    for (int32_t i = 0; i < entries * TBL_WORDS; ++i) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/BUS_BYTES*TBL_WORDS
-        ENGINE_ITER(LOOP_TBL_LOAD);
-        const bus_t word = wt[addr + i];
-        for (int32_t j = 0; j < BUS_BYTES / 4; ++j) {
-#pragma HLS UNROLL
-            for (int32_t q = 0; q < TBL_WORDS; ++q) {
-#pragma HLS UNROLL
-                if (k == q) e.v[q * (BUS_BYTES / 4) + j] = (int8_t)word_i32(word, j);  // shifts: -31 .. 30
+                if (k == q) tbl_set(e, q * (BUS_BYTES / 4) + j, word_i32(word, j));
             }
         }
         if (++k == TBL_WORDS) {
@@ -95,9 +83,9 @@ static void load_tables(const bus_t *wt, int32_t bias_addr, int32_t mult_addr, i
     OC_DECLARE(mult, TBL_BANKS, OC_S2P);
     OC_DECLARE(shift, TBL_BANKS, OC_S2P);
     const int32_t entries = ceil_div(channels, BUS_BYTES);
-    load_table32(wt, bias_addr, entries, bias);
-    load_table32(wt, mult_addr, entries, mult);
-    load_table8(wt, shift_addr, entries, shift);
+    load_table(wt, bias_addr, entries, bias);
+    load_table(wt, mult_addr, entries, mult);
+    load_table(wt, shift_addr, entries, shift);
 }
 
 #endif

@@ -50,7 +50,7 @@ class Loop:
 REQUANT_DEPTH = "8"  # MultiplyByQuantizedMultiplier: 32x32 multiply (4 DSP stages), rounding shift, clamp
 
 LOOPS: tuple[Loop, ...] = (
-    Loop("TBL_LOAD/TBL_LOAD8/TBL_LOAD_F64", "load_tables (mem.h)", "per table: cw_out x 4 words (FC double scales: out_c / (BUS/8))",
+    Loop("TBL_LOAD/TBL_LOAD_F64", "load_table<E> (mem.h)", "per table: cw_out x 4 words (FC double scales: out_c / (BUS/8))",
          {"bias": (0, 1), "mult": (0, 1), "shift": (0, 1), "scale": (0, 1)}, 1,
          "one word in, one entry written every 4th cycle into its bank (scales: one double per bank)",
          axi="read"),
