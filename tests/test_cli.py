@@ -102,8 +102,8 @@ def test_csim_whole_network_cli(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == "csim: PASS (every step bit-exact)"
-    assert sum(1 for line in lines if line.rstrip().endswith("PASS") and "engine" in line) == 36
-    assert sum(1 for line in lines if line.rstrip().endswith("runs in the next step")) == 24
+    assert sum(1 for line in lines if line.rstrip().endswith("PASS") and "engine" in line) == 35
+    assert sum(1 for line in lines if line.rstrip().endswith("runs in the next step")) == 25
 
 
 @pytest.mark.parametrize("task", ["csynth", "cosim", "export-ip"])

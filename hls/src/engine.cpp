@@ -3,8 +3,8 @@
 //   wt / wt_b                         : parameter image in DDR (weights, folded biases, requant tables)
 //   desc                              : the step's descriptor (s_axilite), return on s_axilite
 // Six m_axi bundles, five PS-side ports on a Zynq UltraScale+ (one 128-bit HP port carries ~4 GB/s at 250 MHz):
-//   gmem_wt      -> S_AXI_HP0_FPD   conv weights, first half of every slice; tables, depthwise weights
-//   gmem_wt_b    -> S_AXI_HP1_FPD   conv weights, second half of every slice
+//   gmem_wt      -> S_AXI_HP0_FPD   conv weights, first half of every slice; the per-channel tables
+//   gmem_wt_b    -> S_AXI_HP1_FPD   conv weights, second half of every slice; depthwise weights (side by side)
 //   gmem_fm_rd   -> S_AXI_HP2_FPD   conv input, first half of every block; pipeline reader; pooling
 //   gmem_fm_wr   -> S_AXI_HP2_FPD   the writer (AXI reads and writes use separate channels: no contention)
 //   gmem_fm_rd_b -> S_AXI_HP3_FPD   conv input, second half of every block
@@ -17,6 +17,37 @@
 #include "mem.h"
 #include "pipeline.h"
 #include "pool.h"
+
+// The step's parameters before its pipeline, on both weight ports side by side: the per-channel tables (conv,
+// then depthwise: one burst per set) on gmem_wt, the depthwise weights (one burst) on gmem_wt_b.
+static void load_step_tables(const layer_desc_t d, const bus_t *wt, tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                             tbl32_t mult[TBL_BANKS][TBL_DEPTH], tbl8_t shift[TBL_BANKS][TBL_DEPTH],
+                             double scale[F64_BANKS][MAX_COUT / F64_BANKS], tbl32_t dw_bias[TBL_BANKS][TBL_DEPTH],
+                             tbl32_t dw_mult[TBL_BANKS][TBL_DEPTH], tbl8_t dw_shift[TBL_BANKS][TBL_DEPTH]) {
+    if (d.conv_on) {
+        load_tables(wt, d.tbl_addr, d.c_out_c, bias, mult, shift);
+#ifndef PYFLOW_FLAVOR_TFLM
+        if (d.fc_double) load_f64_table(wt, d.scale_addr, d.c_out_c, scale);
+#else
+        (void)scale;
+#endif
+    }
+    if (d.dw_on) load_tables(wt, d.dw_tbl_addr, d.dw_out_c, dw_bias, dw_mult, dw_shift);
+}
+
+static void load_step_dw_weights(const layer_desc_t d, const bus_t *wt_b, dwblk_t wdw[DW_WT_ENTRIES]) {
+    if (d.dw_on) dw_load_weights(wt_b, d, wdw);
+}
+
+static void load_params(const layer_desc_t &d, const bus_t *wt, const bus_t *wt_b,
+                        tbl32_t bias[TBL_BANKS][TBL_DEPTH], tbl32_t mult[TBL_BANKS][TBL_DEPTH],
+                        tbl8_t shift[TBL_BANKS][TBL_DEPTH], double scale[F64_BANKS][MAX_COUT / F64_BANKS],
+                        tbl32_t dw_bias[TBL_BANKS][TBL_DEPTH], tbl32_t dw_mult[TBL_BANKS][TBL_DEPTH],
+                        tbl8_t dw_shift[TBL_BANKS][TBL_DEPTH], dwblk_t wdw[DW_WT_ENTRIES]) {
+#pragma HLS DATAFLOW
+    load_step_tables(d, wt, bias, mult, shift, scale, dw_bias, dw_mult, dw_shift);
+    load_step_dw_weights(d, wt_b, wdw);
+}
 
 void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *fm_in2, bus_t *fm_out,
                 const bus_t *wt, const bus_t *wt_b) {
@@ -69,16 +100,6 @@ void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, con
         pool_layer(desc, fm_in, fm_out);
         return;
     }
-    if (desc.conv_on) {
-        load_tables(wt, desc.bias_addr, desc.mult_addr, desc.shift_addr, desc.c_out_c, bias, mult, shift);
-#ifndef PYFLOW_FLAVOR_TFLM
-        if (desc.fc_double) load_f64_table(wt, desc.scale_addr, desc.c_out_c, scale);
-#endif
-    }
-    if (desc.dw_on) {
-        load_tables(wt, desc.dw_bias_addr, desc.dw_mult_addr, desc.dw_shift_addr, desc.dw_out_c, dw_bias, dw_mult,
-                    dw_shift);
-        dw_load_weights(wt, desc, wdw);
-    }
+    load_params(desc, wt, wt_b, bias, mult, shift, scale, dw_bias, dw_mult, dw_shift, wdw);
     layer_pipeline(desc, fm_in, fm_in_b, fm_in2, fm_out, wt, wt_b, bias, mult, shift, scale, wdw, dw_bias, dw_mult, dw_shift);
 }

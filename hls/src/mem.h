@@ -1,6 +1,6 @@
-// Per-channel tables of the current layer, loaded from the parameter image once per layer: folded bias,
-// requant multiplier and shift (int32 little-endian in DDR, channel order, padded to whole entries of
-// BUS_BYTES channels), and for the LiteRT FULLY_CONNECTED the double effective scales (F64_BANKS = BUS_BYTES / 8
+// Per-channel tables of the current layer, loaded from the parameter image once per layer: folded bias and
+// requant multiplier (int32 little-endian in DDR), shift (int8), channel order, padded to whole entries of
+// BUS_BYTES channels, and for the LiteRT FULLY_CONNECTED the double effective scales (F64_BANKS = BUS_BYTES / 8
 // per bus word).
 // On chip: entry e (channels e*BUS_BYTES ..) in bank e % TBL_BANKS at e / TBL_BANKS, TBL_BANKS = PO / BUS_BYTES
 // banks: an output-channel tile t of the MAC array reads entry t*TBL_BANKS + k from bank k (static) at t; the
@@ -10,41 +10,54 @@
 
 #include "engine_types.h"
 
-// An int32 table entry arrives in TBL_WORDS bus words (BUS_BYTES / 4 channels per word).
+// A set of tables is one burst from the image: `entries` folded-bias entries, `entries` multiplier entries
+// (TBL_WORDS bus words of int32 each: BUS_BYTES / 4 channels per word), then `entries` shift entries (one bus
+// word each: int8 per channel, -31 .. 30).
 #define TBL_WORDS 4
+#define TBL_SET_WORDS (2 * TBL_WORDS + 1)  // bus words per entry of a set
 
-// Lane i of a table entry from its int32 in the image (the int8 shift table holds -31 .. 30).
-static inline void tbl_set(tbl32_t &e, int32_t i, int32_t v) {
-#pragma HLS INLINE
-    e.v[i] = v;
-}
-static inline void tbl_set(tbl8_t &e, int32_t i, int32_t v) {
-#pragma HLS INLINE
-    e.v[i] = (int8_t)v;
-}
-
-// `entries` table entries (TBL_WORDS bus words of int32 each) into the banks: entry n in bank n % TBL_BANKS.
-template <typename E>
-static void load_table(const bus_t *wt, int32_t addr, int32_t entries, E table[TBL_BANKS][TBL_DEPTH]) {
-    E e;
-    int32_t k = 0, n = 0;  // word in the entry, entry
+// bias / multiplier / shift of `channels` channels (ceil(channels / BUS_BYTES) entries) from the image at addr,
+// entry n into bank n % TBL_BANKS. One pipelined loop: each iteration writes at most one of the three tables.
+static void load_tables(const bus_t *wt, int32_t addr, int32_t channels, tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                        tbl32_t mult[TBL_BANKS][TBL_DEPTH], tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
+    OC_DECLARE(bias, TBL_BANKS, OC_S2P);
+    OC_DECLARE(mult, TBL_BANKS, OC_S2P);
+    OC_DECLARE(shift, TBL_BANKS, OC_S2P);
+    const int32_t entries = ceil_div(channels, BUS_BYTES);
+    tbl32_t e;  // the int32 entry under assembly
+    int32_t part = 0, k = 0, n = 0;  // table (0 bias, 1 multiplier, 2 shift), word in the entry, entry
 TBL_LOAD:
-    for (int32_t i = 0; i < entries * TBL_WORDS; ++i) {
+    for (int32_t i = 0; i < entries * TBL_SET_WORDS; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/BUS_BYTES*TBL_WORDS
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/BUS_BYTES*TBL_SET_WORDS
         ENGINE_ITER(LOOP_TBL_LOAD);
         const bus_t word = wt[addr + i];
-        for (int32_t j = 0; j < BUS_BYTES / 4; ++j) {
+        if (part == 2) {
+            tbl8_t sh;
+            unpack_word(word, sh.v);
+            OC_WRB(shift, n % TBL_BANKS, n / TBL_BANKS, sh);
+            ++n;
+        } else {
+            for (int32_t j = 0; j < BUS_BYTES / 4; ++j) {
 #pragma HLS UNROLL
-            for (int32_t q = 0; q < TBL_WORDS; ++q) {
+                for (int32_t q = 0; q < TBL_WORDS; ++q) {
 #pragma HLS UNROLL
-                if (k == q) tbl_set(e, q * (BUS_BYTES / 4) + j, word_i32(word, j));
+                    if (k == q) e.v[q * (BUS_BYTES / 4) + j] = word_i32(word, j);
+                }
+            }
+            if (++k == TBL_WORDS) {
+                if (part == 0) {
+                    OC_WRB(bias, n % TBL_BANKS, n / TBL_BANKS, e);
+                } else {
+                    OC_WRB(mult, n % TBL_BANKS, n / TBL_BANKS, e);
+                }
+                k = 0;
+                ++n;
             }
         }
-        if (++k == TBL_WORDS) {
-            OC_WRB(table, n % TBL_BANKS, n / TBL_BANKS, e);
-            k = 0;
-            ++n;
+        if (n == entries) {
+            n = 0;
+            ++part;
         }
     }
 }
@@ -74,18 +87,5 @@ TBL_LOAD_F64:
     }
 }
 #endif
-
-// bias / multiplier / shift of `channels` channels (ceil(channels / BUS_BYTES) entries) from the image.
-static void load_tables(const bus_t *wt, int32_t bias_addr, int32_t mult_addr, int32_t shift_addr, int32_t channels,
-                        tbl32_t bias[TBL_BANKS][TBL_DEPTH], tbl32_t mult[TBL_BANKS][TBL_DEPTH],
-                        tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
-    OC_DECLARE(bias, TBL_BANKS, OC_S2P);
-    OC_DECLARE(mult, TBL_BANKS, OC_S2P);
-    OC_DECLARE(shift, TBL_BANKS, OC_S2P);
-    const int32_t entries = ceil_div(channels, BUS_BYTES);
-    load_table(wt, bias_addr, entries, bias);
-    load_table(wt, mult_addr, entries, mult);
-    load_table(wt, shift_addr, entries, shift);
-}
 
 #endif

@@ -6,9 +6,10 @@ overlap the DATAFLOW regions give.
   consecutive blocks (ping-pong buffers), so the layer takes the first block's input load, then per block the
   slowest of {next block's input load, this block's weight stream, this block's MAC phases, the previous block's
   store, this block's DDR bytes at the board's sustained bandwidth}, then the last block's store. Before the
-  blocks: the per-channel table loads, in sequence.
-- depthwise (depthwise_conv.h, dataflow of four FIFO-connected processes over the layer): the tables and weights
-  in sequence, then the slowest process (or the DDR bytes) plus the fill of the pipeline.
+  blocks: the step's parameters (engine.cpp load_params): the table sets (one burst each) on one weight port and
+  the depthwise weights on the other, side by side.
+- depthwise (depthwise_conv.h, dataflow of four FIFO-connected processes over the layer): the parameters as
+  above, then the slowest process (or the DDR bytes) plus the fill of the pipeline.
 - ADD: one loop with three streams; pooling: windows of single-beat reads (the m_axi adapter keeps
   ``axi_outstanding`` of them in flight), then one lane per cycle through the shared finisher.
 Every engine layer also pays ``layer_overhead`` cycles (ap_start .. ap_done, descriptor fetch over s_axilite),
@@ -20,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from pyflow.estimate.iterations import (TBL_WORDS, conv_blocks, conv_view, dw_strips, dw_view, iteration_counts,
+from pyflow.estimate.iterations import (TBL_SET_WORDS, conv_blocks, conv_view, dw_strips, dw_view, iteration_counts,
                                         read_runs, write_runs)
 from pyflow.hls.codegen import Layer
 from pyflow.hls.config import MIN_PHASE, W_DEPTH, EngineConfig
@@ -83,7 +84,7 @@ def _ddr_cycles(nbytes: float, bytes_per_cycle: float) -> int:
 
 
 def _tables(channels: int, fc_double: bool, cfg: EngineConfig, t: Timing, a: Assumptions) -> int:
-    cycles = 3 * loop_call("TBL_LOAD", -(-channels // cfg.bus_bytes) * TBL_WORDS, t, a, a.axi_read_latency)
+    cycles = loop_call("TBL_LOAD", -(-channels // cfg.bus_bytes) * TBL_SET_WORDS, t, a, a.axi_read_latency)
     if fc_double:
         cycles += loop_call("TBL_LOAD", -(-channels // (cfg.bus_bytes // 8)), t, a, a.axi_read_latency)
     return cycles
@@ -152,19 +153,19 @@ def dw_stage(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions) -> Stage:
 
 
 def pipeline_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> LayerCycles:
-    """A layer-pipeline step: the tables (and depthwise weights) first, then the three stages side by side on the
+    """A layer-pipeline step: the tables and depthwise weights first (two loaders side by side), then the three stages side by side on the
     FIFOs (each starts with the first word of the stage in front of it and ends after that stage's last word plus
     its own tail), or the step's DDR bytes at the sustained bandwidth if that is longer."""
     f = layer.fields
     bb = cfg.bus_bytes
     R, W = a.axi_read_latency, a.axi_write_latency
-    prologue = 0
+    tables = dw_weights = 0  # the prologue (engine.cpp load_params): two loaders side by side, one port each
     stages: dict[str, int] = {}
     ddr_bytes = {"in": 0, "weights": 0, "tables": 0, "out": 0}
     if f["conv_on"]:
         c = conv_view(f)
-        prologue += _tables(c["out_c"], bool(f["fc_double"]), cfg, t, a)
-        ddr_bytes["tables"] += (3 * c["cw_out"] * TBL_WORDS
+        tables += _tables(c["out_c"], bool(f["fc_double"]), cfg, t, a)
+        ddr_bytes["tables"] += (TBL_SET_WORDS * c["cw_out"]
                                 + (-(-c["out_c"] // (bb // 8)) if f["fc_double"] else 0)) * bb
         first = conv_stage(c, cfg, t, a, ddr_bpc)
         stages.update({k: v for k, v in first.parts.items()})
@@ -178,9 +179,9 @@ def pipeline_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, 
         ddr_bytes["in"] += sum(runs) * bb
     if f["dw_on"]:
         d = dw_view(f)
-        prologue += _tables(d["out_c"], False, cfg, t, a)
-        prologue += loop_call("DW_W_LOAD", d["cw_out"] * d["blocks"] * cfg.dw_taps, t, a, R)
-        ddr_bytes["tables"] += 3 * d["cw_out"] * TBL_WORDS * bb
+        tables += _tables(d["out_c"], False, cfg, t, a)
+        dw_weights = loop_call("DW_W_LOAD", d["cw_out"] * d["blocks"] * cfg.dw_taps, t, a, R)
+        ddr_bytes["tables"] += TBL_SET_WORDS * d["cw_out"] * bb
         ddr_bytes["weights"] += d["cw_out"] * d["blocks"] * cfg.dw_taps * bb
         middle = dw_stage(d, cfg, t, a)
         stages["dw"] = middle.cycles
@@ -188,6 +189,7 @@ def pipeline_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, 
         words = f["out_h"] * f["out_w"] * f["cw_out"]
         copy = loop_call("PIPE_COPY", words, t, a)
         middle = Stage(copy, t.depth["PIPE_COPY"], t.depth["PIPE_COPY"], {}, {})
+    prologue = max(tables, dw_weights)
     label = "PIPE_WRITE_ADD" if f["add_on"] else "PIPE_WRITE"
     runs = write_runs(f, cfg)
     writer = sum(loop_call(label, n, t, a, R if f["add_on"] else 0) + W for n in runs)

@@ -10,7 +10,7 @@ from pyflow.hls.config import DW_GAP, MIN_PHASE, EngineConfig
 from pyflow.hls.dw_plan import dw_need, strip_columns
 from pyflow.hls.loops import COUNTERS
 
-TBL_WORDS = 4  # bus words per table entry (mem.h)
+TBL_SET_WORDS = 2 * 4 + 1  # bus words per entry of a table set: int32 bias, int32 multiplier, int8 shift (mem.h)
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -165,7 +165,7 @@ def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
         return counts
     if f["conv_on"]:
         c = conv_view(f)
-        counts["TBL_LOAD"] += 3 * c["cw_out"] * TBL_WORDS + (_cdiv(c["out_c"], bb // 8) if f["fc_double"] else 0)
+        counts["TBL_LOAD"] += TBL_SET_WORDS * c["cw_out"] + (_cdiv(c["out_c"], bb // 8) if f["fc_double"] else 0)
         for blk in conv_blocks(c, cfg):
             for h in blk.halves:
                 counts["CONV_X_LOAD"] += h.x_load
@@ -181,7 +181,7 @@ def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
         counts["PIPE_READ"] = sum(read_runs(f, cfg))
     if f["dw_on"]:
         d = dw_view(f)
-        counts["TBL_LOAD"] += 3 * d["cw_out"] * TBL_WORDS
+        counts["TBL_LOAD"] += TBL_SET_WORDS * d["cw_out"]
         counts["DW_W_LOAD"] = d["cw_out"] * d["blocks"] * cfg.dw_taps
         if d["depth_mult"] == 1:
             counts["DW_PASS"] = d["dw_in_pixels"] * d["cw_in"]

@@ -13,11 +13,13 @@
 Layouts (bus word = config.bus_bytes int8 lanes, little-endian):
 - activations: NHWC, channels padded to whole words (every pixel starts on a word boundary), zero pad lanes;
   every tensor sits between GUARD_WORDS guard words that no layer may write (the testbench checks them);
+  the graph input of a space-to-depth stem (pyflow.hls.stem) in 2x2 blocks, (H/2, W/2, 4C) NHWC;
 - float32 tensors (a float model input before QUANTIZE, a DEQUANTIZE output; host ops only): dense NHWC
   little-endian float32, 4 bytes per element, no channel padding, from a word boundary;
 - CONV_2D / FC weights: the MAC-array slices in the order conv.h streams them (pyflow.hls.conv_plan);
 - DEPTHWISE weights: tap blocks per output channel word (pyflow.hls.dw_plan);
-- per-channel tables: int32 per channel, padded to whole words of bus-bytes channels;
+- per-channel tables: one set per layer: int32 folded bias, int32 multiplier, int8 shift per channel, each padded
+  to whole words of bus-bytes channels;
 - bias is folded: bias + input_offset * sum(weights) (FC also + weights_offset * I * input_offset), so the MAC
   array multiplies raw int8 values and spatial padding with the input zero point cancels exactly.
 """
@@ -39,6 +41,7 @@ from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, render_desc
 from pyflow.hls.dw_plan import dw_fields, dw_weight_image
 from pyflow.hls.loops import render_loops_header
 from pyflow.hls.render import render
+from pyflow.hls import stem
 from pyflow.hls.steps import group_steps
 from pyflow.ir import Graph, Op
 
@@ -85,6 +88,16 @@ class Plan:
     arena_words: int
     image: bytes
     layers: list[Layer]
+    input_layout: str = "nhwc"  # how the host writes the graph input into the arena: nhwc | space_to_depth
+
+    def input_shape(self) -> tuple[int, ...]:
+        """The graph input's shape as it sits in the arena."""
+        shape = self.graph.input.shape
+        return stem.block_shape(shape) if self.input_layout == "space_to_depth" else tuple(shape)
+
+    def input_as_stored(self, x: np.ndarray) -> np.ndarray:
+        """Graph-input values (NHWC, batch first) in the arena's layout."""
+        return stem.to_input_layout(x) if self.input_layout == "space_to_depth" else x
 
     @property
     def image_words(self) -> int:
@@ -106,12 +119,6 @@ class _Image:
         self.size += len(padded)
         return addr
 
-    def add_i32(self, values, what: str) -> int:
-        values = np.asarray(values, dtype=np.int64)
-        if values.size and (values.min() < INT32[0] or values.max() > INT32[1]):
-            raise FlowError(f"{what} does not fit int32")
-        return self.add(values.astype("<i4").tobytes())
-
     def bytes(self) -> bytes:
         return b"".join(self.parts)
 
@@ -122,16 +129,20 @@ def _per_channel(values: np.ndarray, channels: int) -> np.ndarray:
 
 
 def _add_tables(image: "_Image", f: dict, bias: np.ndarray, requant, oc: int, bus_bytes: int, what: str):
-    """Folded bias, multiplier and shift per output channel, each padded to whole words of bus-bytes channels."""
+    """The table set of a layer, one blob (hls/src/mem.h load_tables): folded bias and multiplier per output
+    channel (int32), then the shift (int8), each padded to whole entries of bus-bytes channels."""
     entries = -(-oc // bus_bytes) * bus_bytes
 
-    def padded(values) -> np.ndarray:
+    def padded(values, lo: int, hi: int, name: str) -> np.ndarray:
+        values = np.asarray(values, np.int64)
+        if values.size and (values.min() < lo or values.max() > hi):
+            raise FlowError(f"{what}: {name} outside {lo} .. {hi}")
         out = np.zeros(entries, np.int64)
         out[:oc] = values
         return out
-    f["bias_addr"] = image.add_i32(padded(bias), f"{what} folded bias")
-    f["mult_addr"] = image.add_i32(padded(_per_channel(requant.multiplier, oc)), f"{what} multiplier")
-    f["shift_addr"] = image.add_i32(padded(_per_channel(requant.shift, oc)), f"{what} shift")
+    f["tbl_addr"] = image.add(padded(bias, *INT32, "folded bias").astype("<i4").tobytes()
+                              + padded(_per_channel(requant.multiplier, oc), *INT32, "multiplier").astype("<i4").tobytes()
+                              + padded(_per_channel(requant.shift, oc), -31, 30, "shift").astype("i1").tobytes())
 
 
 def tensor_words(tensor, bus_bytes: int) -> int:
@@ -171,6 +182,7 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
     if len(graph.inputs) != 1:
         raise FlowError(f"model '{graph.name}' has {len(graph.inputs)} inputs; the testbench supports one")
 
+    s2d = bool(graph.ops) and stem.applies(graph, graph.ops[0], bb, cfg.stem_s2d)
     # ---- activation arena: the input, then every op output, each between guard words ----
     tensor_addr: dict[int, int] = {}
     arena = GUARD_WORDS
@@ -182,23 +194,28 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
         if tensor.shape[0] != 1:
             raise FlowError(f"tensor {t} has batch {tensor.shape[0]}; the engine runs batch 1")
         tensor_addr[t] = arena
-        arena += tensor_words(tensor, bb) + GUARD_WORDS
+        if s2d and t == graph.inputs[0]:  # the same bytes in 2x2 blocks: a quarter of the pixels, 4x the channels
+            _, h, w, c = stem.block_shape(tensor.shape)
+            arena += h * w * -(-c // bb) + GUARD_WORDS
+        else:
+            arena += tensor_words(tensor, bb) + GUARD_WORDS
     if arena * bb > cfg.fm_depth_bytes:
         raise FlowError(f"activation arena needs {arena * bb} bytes > fm_depth_bytes={cfg.fm_depth_bytes}")
 
     image = _Image(bb)
-    records = [_layer(graph, op, cfg, flavor, image, tensor_addr) for op in graph.ops]
+    records = [_layer(graph, op, cfg, flavor, image, tensor_addr, s2d and op is graph.ops[0]) for op in graph.ops]
     layers = [_as_descriptor(L) for L in group_steps(graph, records, cfg.fuse)]
     image_bytes = image.bytes() or bytes(bb)
     if len(image_bytes) > cfg.wt_depth_bytes:
         raise FlowError(f"parameter image needs {len(image_bytes)} bytes > wt_depth_bytes={cfg.wt_depth_bytes}")
-    return Plan(graph, cfg, flavor, tensor_addr, arena, image_bytes, layers)
+    return Plan(graph, cfg, flavor, tensor_addr, arena, image_bytes, layers,
+                "space_to_depth" if s2d else "nhwc")
 
 
 # The fields of one op's record (op-local names; pyflow.hls.steps maps them into the step's descriptor).
 RECORD_FIELDS = ("op", "in_addr", "in_h", "in_w", "in_c", "cw_in", "out_addr", "out_h", "out_w", "out_c", "cw_out",
                  "k_h", "k_w", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult",
-                 "in2_addr", "wt_addr", "wt2_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr", "in_offset",
+                 "in2_addr", "wt_addr", "wt2_addr", "tbl_addr", "scale_addr", "in_offset",
                  "in2_offset", "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult",
                  "in1_shift", "in2_mult", "in2_shift", "out_mult", "out_shift", "fc_double")
 
@@ -223,7 +240,8 @@ def _pool_global_fields(f: dict) -> dict:
     return {"pool_global": 1, "pool_slots": min(-(-MIN_PHASE // f["cw_out"]), f["in_h"] * f["in_w"])}
 
 
-def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, addr: dict[int, int]) -> Layer:
+def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, addr: dict[int, int],
+           s2d: bool = False) -> Layer:
     bb = cfg.bus_bytes
     kind = op.op_type
     p = op.params
@@ -263,6 +281,12 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
             f.update(k_h=kh, k_w=kw, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw, pad_top=p.padding.top,
                      pad_left=p.padding.left)
             bias = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=(1, 2, 3))
+            if s2d:  # the stem over the 2x2 blocks of the input (pyflow/hls/stem.py): stride 1, same bias
+                weights = stem.weights(weights, p.padding.top, p.padding.left)
+                _, ih, iw, ic = stem.block_shape(x.shape)
+                f.update(in_h=ih, in_w=iw, in_c=ic, cw_in=-(-ic // bb), stride_h=1, stride_w=1,
+                         **stem.conv_geometry(kh, kw, p.padding.top, p.padding.left))
+                kh, kw = f["k_h"], f["k_w"]
         else:
             if ih * iw != 1:
                 raise FlowError(f"{what}: input {x.shape} is not flat; FULLY_CONNECTED needs (1, I) or 1x1xI")
@@ -392,8 +416,11 @@ def memory_map_header(pl: Plan) -> str:
     tensors = []
     for t, a in pl.tensor_addr.items():
         tensor = pl.graph.tensor(t)
-        h, w, c = hwc(tensor.shape)
+        stored = pl.input_shape() if t == pl.graph.inputs[0] else tensor.shape
+        h, w, c = hwc(stored)
         name = tensor.name + (" [float32, dense, no channel padding]" if tensor.dtype == "float32" else "")
+        if stored != tuple(tensor.shape):
+            name += f" [2x2 space-to-depth of {'x'.join(map(str, tensor.shape[1:]))}: pyflow/hls/stem.py]"
         tensors.append({"index": t, "addr": a, "h": h, "w": w, "c": c, "name": name})
     layers = [{"index": L.index, "name": L.name, "where": L.where, "fields": list(L.fields.items())}
               for L in pl.layers]
@@ -422,12 +449,16 @@ def write_vectors(pl: Plan, values: dict[int, np.ndarray], image_index: int, out
     manifest = {"model": pl.graph.name, "flavor": pl.flavor, "image": image_index, "tensors": []}
     for t in [pl.graph.inputs[0]] + [op.output for op in pl.graph.ops]:
         array = np.asarray(values[t][image_index])
+        shape = list(pl.graph.tensor(t).shape)
+        if t == pl.graph.inputs[0]:  # as the host writes it into the arena
+            array = pl.input_as_stored(array[None])[0]
+            shape = list(pl.input_shape())
         if array.dtype != np.dtype(pl.graph.tensor(t).dtype):
             raise FlowError(f"tensor {t}: reference value is {array.dtype}, the model says {pl.graph.tensor(t).dtype}")
         data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
         name = f"tensor_{t}.bin"
         write_bytes(vdir / name, data)
-        manifest["tensors"].append({"tensor": t, "file": name, "shape": list(pl.graph.tensor(t).shape),
+        manifest["tensors"].append({"tensor": t, "file": name, "shape": shape,
                                     "dtype": pl.graph.tensor(t).dtype, "bytes": len(data),
                                     "sha256": hashlib.sha256(data).hexdigest()})
     write_text(vdir / "manifest.json", json.dumps(manifest, indent=1) + "\n")

@@ -45,6 +45,7 @@ class EngineConfig:
     wt_depth_bytes: int = 8 * 1024 * 1024  # largest parameter image
     big_ram: str = "uram"  # xbuf / obuf / band: "uram" (ZCU104, KV260, Alveo) or "bram" (parts without URAM)
     fuse: bool = True  # expand conv + depthwise, conv + residual ADD as one step (pyflow/hls/steps.py)
+    stem_s2d: bool = True  # a stride-2 conv on an image input runs over its 2x2 space-to-depth (pyflow/hls/stem.py)
     dw_mul: str = "fabric"  # depthwise tap products: "fabric" (LUTs, leaves the DSPs to the MAC array) or "dsp"
 
     @property

@@ -50,9 +50,11 @@ class Loop:
 REQUANT_DEPTH = "8"  # MultiplyByQuantizedMultiplier: 32x32 multiply (4 DSP stages), rounding shift, clamp
 
 LOOPS: tuple[Loop, ...] = (
-    Loop("TBL_LOAD/TBL_LOAD_F64", "load_table<E> (mem.h)", "per table: cw_out x 4 words (FC double scales: out_c / (BUS/8))",
+    Loop("TBL_LOAD/TBL_LOAD_F64", "load_tables, load_f64_table (mem.h)",
+         "per table set: cw_out x (4 + 4 + 1) words (FC double scales: out_c / (BUS/8))",
          {"bias": (0, 1), "mult": (0, 1), "shift": (0, 1), "scale": (0, 1)}, 1,
-         "one word in, one entry written every 4th cycle into its bank (scales: one double per bank)",
+         "one word in; a bias / multiplier entry written every 4th cycle, a shift entry every cycle, into its bank "
+         "(scales: one double per bank)",
          axi="read"),
     Loop("CONV_X_LOAD", "conv_load_pointwise (conv.h; in conv_load_x<0> and <1>, one xbuf each)",
          "blocks x pixels x cw_in (both halves)", {"xbuf": (0, 1)}, 1,

@@ -9,8 +9,9 @@ its stages on, in this order:
     writer      ADD of a second tensor from DDR                (or a plain store)
 
 Fusion (``fuse=True``) puts consecutive ops into one step when the tensor between them has no other consumer:
-a pointwise conv followed by the depthwise conv that reads it (the expanded tensor of an MBConv block never goes to
-DDR) when the depthwise layer runs in one strip over all input rows, and any conv / depthwise step followed by an
+a conv followed by the depthwise conv that reads it (the expanded tensor of an MBConv block, the stem's output:
+never in DDR) when the depthwise layer runs in one strip over all input rows (the conv's blocks, whole pixels or
+row segments, leave in raster order), and any conv / depthwise step followed by an
 ADD of its output and an earlier tensor (the residual of a project conv). Each fused op keeps a record in the plan
 (``where="fused"``, before its step) so that every op still has a row in the csim table and in the estimate.
 """
@@ -27,12 +28,12 @@ _DW_NAMES = {"in_h": "dw_in_h", "in_w": "dw_in_w", "in_c": "dw_in_c", "cw_in": "
              "out_w": "dw_out_w", "out_c": "dw_out_c", "cw_out": "dw_cw_out", "k_h": "dw_k_h", "k_w": "dw_k_w",
              "stride_h": "dw_stride_h", "stride_w": "dw_stride_w", "dil_h": "dw_dil_h", "dil_w": "dw_dil_w",
              "pad_top": "dw_pad_top", "pad_left": "dw_pad_left", "depth_mult": "depth_mult", "wt_addr": "dw_wt_addr",
-             "bias_addr": "dw_bias_addr", "mult_addr": "dw_mult_addr", "shift_addr": "dw_shift_addr",
+             "tbl_addr": "dw_tbl_addr",
              "in_offset": "dw_in_offset", "out_offset": "dw_out_offset", "act_min": "dw_act_min",
              "act_max": "dw_act_max", "strip_w": "strip_w", "n_strips": "n_strips", "blocks": "blocks",
              "tb_cols": "tb_cols", "rows_read": "rows_read", "dw_in_pixels": "dw_in_pixels", "dw_lag": "dw_lag"}
 _CONV_NAMES = {name: name for name in ("k_h", "k_w", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top",
-                                       "pad_left", "wt_addr", "wt2_addr", "bias_addr", "mult_addr", "shift_addr", "scale_addr",
+                                       "pad_left", "wt_addr", "wt2_addr", "tbl_addr", "scale_addr",
                                        "in_offset", "out_offset", "weights_offset", "act_min", "act_max",
                                        "fc_double", "pointwise", "blk", "n_blocks", "segs", "slices", "tiles",
                                        "seg_words", "chunks", "seg_cols", "band_row")}
@@ -52,10 +53,10 @@ def _consumers(graph) -> dict[int, int]:
 
 
 def _fuses_into_dw(conv, dw) -> bool:
-    """An expand conv whose output only the next depthwise conv reads, which runs in one strip over every row
+    """A conv (an expand conv, the stem) whose output only the next depthwise conv reads, which runs in one strip over every row
     and column of it (the conv stage streams the whole tensor in raster order)."""
     c, d = conv.fields, dw.fields
-    return (c.get("pointwise") == 1 and dw.meta["in_tensor"] == conv.meta["out_tensor"] and d["n_strips"] == 1
+    return (dw.meta["in_tensor"] == conv.meta["out_tensor"] and d["n_strips"] == 1
             and d["rows_read"] == d["in_h"] and d["dw_in_pixels"] == d["in_h"] * d["in_w"])
 
 
