@@ -489,30 +489,49 @@ CONV_MAC:
 }
 
 // ------------------------------------------------------------------------------------------------ emit
-// The block's outputs, pixel by pixel (all channels), into the pipeline's next stage: n pixels x c_cw_out words, in
-// the NHWC raster order of the conv output (blocks run in raster order).
-static void conv_emit(const layer_desc_t d, int32_t b, const oword_t obuf[OBUF_WORDS], hls::stream<lanes_t> &out) {
+// The block's outputs, pixel by pixel (all channels), into the pipeline's next stage as pairs of bus words: n
+// pixels x ceil(c_cw_out / 2) pairs, in the NHWC raster order of the conv output (blocks run in raster order).
+// EMIT_WORDS = 2 (an output tile holds whole pairs: O_WORDS even): one pair per iteration, straight from one obuf
+// word. EMIT_WORDS = 1 (O_WORDS odd): one word per iteration, a pair leaves every second word and at the end of a
+// pixel.
+static void conv_emit(const layer_desc_t d, int32_t b, const oword_t obuf[OBUF_WORDS], hls::stream<pair_t> &out) {
     static conv_block_t walk;
     const conv_block_t k = conv_block_next(d, b, walk);
-    int32_t oa = 0, part = 0, w = 0, pix = 0;  // obuf word (pixel * tiles + tile), bus word in it, in the pixel
+    const int32_t per_pixel = EMIT_WORDS == 2 ? pairs_of(d.c_cw_out) : d.c_cw_out;  // iterations
+    int32_t oa = 0, part = 0, w = 0, pix = 0;  // obuf word (pixel * tiles + tile), bus word in it, iteration in the
+    pair_t pr;                                 // pixel; the pair under assembly (EMIT_WORDS = 1)
 CONV_EMIT:
-    for (int32_t i = 0; i < k.n * d.c_cw_out; ++i) {
+    for (int32_t i = 0; i < k.n * per_pixel; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=OBUF_WORDS*O_WORDS
         ENGINE_ITER(LOOP_CONV_EMIT);
         const oword_t o = OC_RD(obuf, oa);
-        lanes_t v;
-        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+        if (EMIT_WORDS == 2) {
+            for (int32_t k = 0; k < 2; ++k) {  // part is even: both words in this obuf word
 #pragma HLS UNROLL
-            v.b[lane] = o.b[part * BUS_BYTES + lane];
+                for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                    pr.w[k].b[lane] = o.b[(part + k) * BUS_BYTES + lane];
+                }
+            }
+            out.write(pr);
+            part += 2;
+        } else {
+            lanes_t v;
+            for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+                v.b[lane] = o.b[part * BUS_BYTES + lane];
+            }
+            pair_put(pr, w % 2, v);
+            if (w % 2 == 1 || w == d.c_cw_out - 1) out.write(pr);
+            part += 1;
         }
-        out.write(v);
-        if (++w == d.c_cw_out) {
+        if (++w == per_pixel) {
             w = 0;
             part = 0;
             pix += d.tiles;
             oa = pix;
-        } else if (++part == O_WORDS) {
+        } else if (part == O_WORDS) {
             part = 0;
             ++oa;
         }
@@ -525,7 +544,7 @@ static void conv_blocks(const layer_desc_t &d, int32_t n_blocks, const bus_t *fm
                         const bus_t *wt, const bus_t *wt_b,
                         const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                         const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
-                        hls::stream<lanes_t> &out) {
+                        hls::stream<pair_t> &out) {
 CONV_BLOCK:
     for (int32_t b = 0; b < n_blocks; ++b) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=4096

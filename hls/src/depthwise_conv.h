@@ -5,11 +5,12 @@
 // 0 .. d.rows_read-1 of the strip's in-image columns. Two processes, connected by a FIFO:
 //
 // dw_expand   depth multiplier M: output channel c*M + m reads input channel c, so every input pixel becomes
-//             dw_cw_out "virtual" words (lane l of virtual word v = input channel (v*BUS + l) / M); M = 1 passes
-//             the words through.
-// dw_step     line buffer of DW_NRB rows x DW_NCB column banks (row iy in row bank iy % DW_NRB, strip column
-//             rel in column bank rel % DW_NCB at slot rel / DW_NCB, word v of the pixel at slot * cw + v).
-//             Step k loads the rows output row k needs (one word per cycle) and computes one output row: per
+//             dw_cw_out "virtual" words (lane l of virtual word v = input channel (v*BUS + l) / M), one per cycle;
+//             M = 1 passes the pairs through.
+// dw_step     line buffer of DW_NRB rows x DW_NCB column banks of pairs of words (row iy in row bank iy % DW_NRB,
+//             strip column rel in column bank rel % DW_NCB at slot rel / DW_NCB, pair q of the pixel at
+//             slot * cw2 + q, cw2 = ceil(cw / 2)).
+//             Step k loads the rows output row k needs (one pair per cycle) and computes one output row: per
 //             cycle one output word (pixel ox, channel word j) and one tap block of DW_TB x DW_TB taps (d.blocks
 //             blocks per word, accumulated in registers). Every bank is read once per cycle at the address of
 //             the window column it holds, the words are routed to the taps. When the window span plus the stride
@@ -112,11 +113,11 @@ struct dw_vmap_t {
     int32_t w0, qlo, r;
 };
 
-static void dw_expand(const layer_desc_t d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out) {
+static void dw_expand(const layer_desc_t d, hls::stream<pair_t> &in, hls::stream<pair_t> &out) {
     const int32_t M = d.depth_mult;
     if (M == 1) {
     DW_PASS:
-        for (int32_t i = 0; i < d.dw_in_pixels * d.dw_cw_in; ++i) {
+        for (int32_t i = 0; i < d.dw_in_pixels * pairs_of(d.dw_cw_in); ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
             ENGINE_ITER(LOOP_DW_PASS);
@@ -149,6 +150,7 @@ DW_EXPAND_MAP:
         OC_WR(vmap, v, e);
     }
     int32_t px = 0, v = 0, lw = 0;  // pixel and virtual word emitted, input word loaded (of pixel px + 1)
+    pair_t got_in, pr;  // the input pair being unpacked (its high half is the next word), the output pair
 DW_EXPAND:
     for (int32_t i = 0; i < d.dw_cw_in + d.dw_in_pixels * d.dw_cw_out; ++i) {
 #pragma HLS PIPELINE II=1
@@ -157,8 +159,9 @@ DW_EXPAND:
         const bool filling = i < d.dw_cw_in;  // pixel 0's words, before anything is emitted
         const int32_t half = px % 2;       // half of the pixel being emitted
         if (filling || (v < d.dw_cw_in && px + 1 < d.dw_in_pixels)) {
-            const lanes_t word = in.read();
             const int32_t w = filling ? i : lw;
+            if (w % 2 == 0) got_in = in.read();
+            const lanes_t word = got_in.w[w % 2];
             const int32_t into = filling ? 0 : 1 - half;
             OC_WRB(pbuf, into * 2 + w % 2, w / 2, word);
             if (!filling) ++lw;
@@ -189,7 +192,8 @@ DW_EXPAND:
                 }
                 o.b[l] = pair[e.qlo + off];
             }
-            out.write(o);
+            pair_put(pr, v % 2, o);
+            if (v % 2 == 1 || v == d.dw_cw_out - 1) out.write(pr);
             if (++v == d.dw_cw_out) {
                 v = 0;
                 lw = 0;
@@ -216,16 +220,17 @@ static void dw_row_taps(const layer_desc_t &d, int32_t oy, bool row_ok[DW_TB_ROW
     }
 }
 
-static void dw_step(const layer_desc_t d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
+static void dw_step(const layer_desc_t d, hls::stream<pair_t> &in, hls::stream<lanes_t> &out,
                     const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                     const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
-    static lanes_t lb[DW_NRB * DW_NCB][DW_LB_DEPTH];  // bank = row bank * DW_NCB + column bank
+    static pair_t lb[DW_NRB * DW_NCB][DW_LB_DEPTH];  // bank = row bank * DW_NCB + column bank
 #pragma HLS ARRAY_PARTITION variable=lb dim=1 complete
 #pragma HLS AGGREGATE variable=lb
 #pragma HLS BIND_STORAGE variable=lb type=ram_s2p impl=bram
     OC_DECLARE(lb, DW_NRB * DW_NCB, OC_S2P);
     const int8_t pad = (int8_t)(-d.dw_in_offset);
     const int32_t cw = d.dw_cw_out;  // virtual words per pixel
+    const int32_t cw2 = pairs_of(cw);  // line-buffer words (pairs) per pixel
     // kernel column of tap e of tap block column bc, relative to the window's first column (per layer)
     int32_t coff[DW_TB_COLS][DW_TB];
     bool kx_ok[DW_TB_COLS][DW_TB];
@@ -243,14 +248,14 @@ DW_STRIPS:
     for (int32_t st = 0; st < d.n_strips; ++st) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=8
         const dw_strip_t s = dw_strip_at(d, st);
-        idx_t lx = 0, lv = 0;         // next word to load: in-image column offset, word
+        idx_t lx = 0, lv = 0;         // next pair to load: in-image column offset, pair
         idx_t lrb = 0;                 // row bank of the row being loaded
         idx_t lrel = s.cx0 - s.xs;     // strip column of lx
     DW_ROWS:
         for (int32_t k = 0; k < d.dw_out_h + d.dw_lag; ++k) {
 #pragma HLS LOOP_TRIPCOUNT min=2 max=257
             const int32_t rows = k < d.dw_out_h ? dw_need(d, k) - (k == 0 ? -1 : dw_need(d, k - 1)) : 0;
-            const trip_t n_load = rows * s.ncols * cw;
+            const trip_t n_load = rows * s.ncols * cw2;
             const int32_t oy = k - d.dw_lag;  // the output row computed in this step
             const trip_t n_comp = oy >= 0 ? s.n_out * cw * d.blocks : 0;
             // overlapped (lag 1): load and compute side by side; serial (lag 0): load, DW_GAP idle cycles (so
@@ -273,11 +278,11 @@ DW_STRIPS:
 // write (longer than the pipeline); a word read is never written again in the same step: no carried dependence
 #pragma HLS DEPENDENCE variable=lb type=inter false
                 ENGINE_ITER(LOOP_DW_STEP);
-                // ---- load one word of the rows for the next output row
+                // ---- load one pair of the rows for the next output row
                 if (i < n_load) {
-                    const lanes_t v = in.read();
-                    OC_WRB(lb, lrb * DW_NCB + lrel % DW_NCB, (lrel / DW_NCB) * cw + lv, v);
-                    if (++lv == cw) {
+                    const pair_t v = in.read();
+                    OC_WRB(lb, lrb * DW_NCB + lrel % DW_NCB, (lrel / DW_NCB) * cw2 + lv, v);
+                    if (++lv == cw2) {
                         lv = 0;
                         ++lrel;
                         if (++lx == s.ncols) {
@@ -300,7 +305,7 @@ DW_STRIPS:
                         const int32_t ix = s.xs + rel;
                         col_ok[e] = kx_ok[bc][e] && ix >= 0 && ix < d.dw_in_w;
                         cbank[e] = rel % DW_NCB;  // constant divisor
-                        caddr[e] = (rel / DW_NCB) * cw + j;
+                        caddr[e] = (rel / DW_NCB) * cw2 + (j >> 1);  // the pair holding word j
                     }
                     // each column bank is read at the address of the one block column it holds (the block's
                     // DW_TB columns fall in distinct banks: DW_NCB = DW_TB is prime and dil_w % DW_NCB != 0)
@@ -314,7 +319,7 @@ DW_STRIPS:
                             if (cbank[e] == c) baddr[c] = caddr[e];
                         }
                     }
-                    lanes_t v[DW_NRB][DW_NCB];
+                    pair_t v[DW_NRB][DW_NCB];
 #pragma HLS ARRAY_PARTITION variable=v complete dim=0
                     for (int32_t rb = 0; rb < DW_NRB; ++rb) {
 #pragma HLS UNROLL
@@ -328,14 +333,15 @@ DW_STRIPS:
                             v[rb][c] = OC_RDB(lb, bank, baddr[c]);
                         }
                     }
-                    // routing in two stages: rows (DW_NRB:1 per tap row and column bank), then columns (DW_NCB:1)
+                    // routing in two stages: rows (DW_NRB:1 per tap row and column bank, and the half of the pair
+                    // that holds word j), then columns (DW_NCB:1)
                     lanes_t rowsel[DW_TB][DW_NCB];
 #pragma HLS ARRAY_PARTITION variable=rowsel complete dim=0
                     for (int32_t a = 0; a < DW_TB; ++a) {
 #pragma HLS UNROLL
                         for (int32_t c = 0; c < DW_NCB; ++c) {
 #pragma HLS UNROLL
-                            rowsel[a][c] = v[rbank[br][a]][c];
+                            rowsel[a][c] = v[rbank[br][a]][c].w[j & 1];
                         }
                     }
                     const dwblk_t wb = OC_RD(wdw, wa);
@@ -410,11 +416,11 @@ DW_STRIPS:
 
 // ------------------------------------------------------------------------------------------------ stage
 // The depthwise stage of the layer pipeline: expand (depth multiplier) and step, connected by a FIFO.
-static void dw_core(const layer_desc_t &d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
+static void dw_core(const layer_desc_t &d, hls::stream<pair_t> &in, hls::stream<lanes_t> &out,
                     const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                     const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
 #pragma HLS DATAFLOW
-    hls::stream<lanes_t> words;
+    hls::stream<pair_t> words;
 #pragma HLS STREAM variable=words depth=64
     dw_expand(d, in, words);
     dw_step(d, words, out, wdw, bias, mult, shift);

@@ -18,10 +18,30 @@
 // same hardware and plain C++ arrays (fast) in C simulation.
 typedef ap_uint<AXI_BITS> bus_t;
 
-// One bus word on chip (band, line buffer, streams between on-chip stages).
+// One bus word on chip (band, streams into the writer).
 struct lanes_t {
     int8_t b[BUS_BYTES];
 };
+// Two bus words: what the FIFOs into the depthwise stage and its line buffer carry per cycle (so that a stride-2
+// depthwise layer, four input words per output word, takes its input at two words per cycle). A pixel of cw words
+// is ceil(cw / 2) pairs, words 2q and 2q + 1 in pair q; an odd pixel's last pair has a zero high half.
+struct pair_t {
+    lanes_t w[2];
+};
+static inline int32_t pairs_of(int32_t words) { return (words + 1) >> 1; }
+// Puts word k (0 or 1) of a pair under assembly; word 0 also clears word 1 (an odd pixel's last pair keeps it 0).
+static inline void pair_put(pair_t &p, int32_t k, const lanes_t &v) {
+#pragma HLS INLINE
+    if (k == 0) {
+        p.w[0] = v;
+        for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
+#pragma HLS UNROLL
+            p.w[1].b[lane] = 0;
+        }
+    } else {
+        p.w[1] = v;
+    }
+}
 // One MAC-array input slice: PI int8 lanes (X_WORDS bus words of one window segment).
 struct xslice_t {
     int8_t b[PI];

@@ -8,8 +8,11 @@
 //   fm_in, fm_in_b,                                       fm_out, fm_in2
 //   wt, wt_b
 //
-// Every stage runs for the whole step; the FIFOs between them carry bus words (lanes_t) in the order the writer
-// stores them: NHWC raster order, or strip by strip and row by row when the depthwise stage runs in strips.
+// Every stage runs for the whole step; the FIFOs between them carry the words in the order the writer stores them:
+// NHWC raster order, or strip by strip and row by row when the depthwise stage runs in strips. Into the depthwise
+// stage: pairs of bus words (pair_t, a pixel in ceil(cw / 2) pairs), so that the MAC array's output tile (two words
+// at PO = 2 x BUS_BYTES) and the line buffer move two words per cycle; out of it: one word (lanes_t) per cycle, the
+// writer's port.
 #ifndef PYFLOW_PIPELINE_H
 #define PYFLOW_PIPELINE_H
 
@@ -61,12 +64,16 @@ static inline run_t write_run(const layer_desc_t &d, int32_t st, int32_t oy) {
 }
 
 // ------------------------------------------------------------------------------------------------ stages
-static void pipe_read(const layer_desc_t &d, const bus_t *fm, hls::stream<lanes_t> &out) {
+// One word per cycle from the port, a pair out every second word of a pixel and at its end (runs hold whole
+// pixels).
+static void pipe_read(const layer_desc_t &d, const bus_t *fm, hls::stream<pair_t> &out) {
     int32_t st = 0, row = 0;  // strip, row of the run
 PIPE_READ_RUNS:
     for (int32_t k = 0; k < read_runs(d); ++k) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=2048
         const run_t r = read_run(d, st, row);
+        int32_t w = 0;  // word in the pixel
+        pair_t pr;
     PIPE_READ:
         for (int32_t i = 0; i < r.len; ++i) {
 #pragma HLS PIPELINE II=1
@@ -74,7 +81,9 @@ PIPE_READ_RUNS:
             ENGINE_ITER(LOOP_PIPE_READ);
             lanes_t v;
             unpack_word(fm[r.addr + i], v.b);
-            out.write(v);
+            pair_put(pr, w % 2, v);
+            if (w % 2 == 1 || w == d.cw_in - 1) out.write(pr);
+            w = w == d.cw_in - 1 ? 0 : w + 1;
         }
         if (++row == d.rows_read) {
             row = 0;
@@ -88,7 +97,7 @@ static void conv_stage(const layer_desc_t d, const bus_t *fm_in, const bus_t *fm
                        const bus_t *wt_b,
                        const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                        const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
-                       hls::stream<lanes_t> &out) {
+                       hls::stream<pair_t> &out) {
     if (d.conv_on) {
         conv_blocks(d, d.n_blocks, fm_in, fm_in_b, wt, wt_b, bias, mult, shift, scale, out);
     } else {
@@ -96,20 +105,24 @@ static void conv_stage(const layer_desc_t d, const bus_t *fm_in, const bus_t *fm
     }
 }
 
-// The depthwise stage: the line buffer, or (dw_on = 0) a copy of the words.
-static void dw_stage(const layer_desc_t d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &out,
+// The depthwise stage: the line buffer, or (dw_on = 0) the pairs as words.
+static void dw_stage(const layer_desc_t d, hls::stream<pair_t> &in, hls::stream<lanes_t> &out,
                      const dwblk_t wdw[DW_WT_ENTRIES], const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                      const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH]) {
     if (d.dw_on) {
         dw_core(d, in, out, wdw, bias, mult, shift);
     } else {
         const int32_t words = d.out_h * d.out_w * d.cw_out;
+        int32_t w = 0;  // word in the pixel
+        pair_t pr;
     PIPE_COPY:
         for (int32_t i = 0; i < words; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
             ENGINE_ITER(LOOP_PIPE_COPY);
-            out.write(in.read());
+            if (w % 2 == 0) pr = in.read();
+            out.write(pr.w[w % 2]);
+            w = w == d.cw_out - 1 ? 0 : w + 1;
         }
     }
 }
@@ -170,7 +183,7 @@ static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_
                            const tbl32_t dw_bias[TBL_BANKS][TBL_DEPTH], const tbl32_t dw_mult[TBL_BANKS][TBL_DEPTH],
                            const tbl8_t dw_shift[TBL_BANKS][TBL_DEPTH]) {
 #pragma HLS DATAFLOW
-    hls::stream<lanes_t> conv_out;
+    hls::stream<pair_t> conv_out;
 #pragma HLS STREAM variable=conv_out depth=64
     hls::stream<lanes_t> dw_out;
 #pragma HLS STREAM variable=dw_out depth=64

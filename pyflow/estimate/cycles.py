@@ -142,7 +142,7 @@ def dw_stage(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions) -> Stage:
     """dw_core: expand and step side by side (the step's loads are paced by its input)."""
     strips = dw_strips(f, cfg)
     if f["depth_mult"] == 1:
-        expand = loop_call("DW_PASS", f["dw_in_pixels"] * f["cw_in"], t, a)
+        expand = loop_call("DW_PASS", f["dw_in_pixels"] * -(-f["cw_in"] // 2), t, a)
     else:
         expand = (loop_call("DW_EXPAND_MAP", f["cw_out"], t, a)
                   + loop_call("DW_EXPAND", f["cw_in"] + f["dw_in_pixels"] * f["cw_out"], t, a))

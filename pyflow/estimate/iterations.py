@@ -33,7 +33,7 @@ class ConvBlock:
     halves: tuple  # the two x loaders' XLoad (half 0: the first ceil(n/2) pixels, half 1: the rest)
     w_load: int  # CONV_W_LOAD words, both weight loaders (W_HALF per slice each)
     mac: int  # CONV_MAC iterations
-    store: int  # CONV_EMIT words
+    store: int  # CONV_EMIT iterations (pairs of words, or words when EMIT_WORDS = 1)
 
     @property
     def x_words(self) -> int:
@@ -79,8 +79,9 @@ def conv_blocks(f: dict, cfg: EngineConfig) -> list[ConvBlock]:
         n0 = _cdiv(n, 2)
         halves = (_x_load(f, oy, ox0, n0), _x_load(f, oy, ox0 + n0, n - n0))
         phase = max(n, cfg.w_half, MIN_PHASE)
+        per_pixel = _cdiv(f["cw_out"], 2) if cfg.emit_words == 2 else f["cw_out"]
         blocks.append(ConvBlock(n, halves, f["tiles"] * f["slices"] * cfg.w_words, f["tiles"] * f["slices"] * phase,
-                                n * f["cw_out"]))
+                                n * per_pixel))
     return blocks
 
 
@@ -104,7 +105,7 @@ def dw_strips(f: dict, cfg: EngineConfig) -> list[DwStrip]:
         rows, steps = [], []
         for k in range(f["out_h"] + lag):
             r = need[k] - (need[k - 1] if k else -1) if k < f["out_h"] else 0
-            n_load = r * ncols * f["cw_out"]
+            n_load = r * ncols * _cdiv(f["cw_out"], 2)  # pairs
             n_comp = n_out * f["cw_out"] * f["blocks"] if k - lag >= 0 else 0
             rows.append(r)
             steps.append(max(n_load, n_comp) if lag else (n_load + DW_GAP if n_load else 0) + n_comp)
@@ -184,7 +185,7 @@ def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
         counts["TBL_LOAD"] += TBL_SET_WORDS * d["cw_out"]
         counts["DW_W_LOAD"] = d["cw_out"] * d["blocks"] * cfg.dw_taps
         if d["depth_mult"] == 1:
-            counts["DW_PASS"] = d["dw_in_pixels"] * d["cw_in"]
+            counts["DW_PASS"] = d["dw_in_pixels"] * _cdiv(d["cw_in"], 2)
         else:
             counts["DW_EXPAND_MAP"] = d["cw_out"]
             counts["DW_EXPAND"] = d["cw_in"] + d["dw_in_pixels"] * d["cw_out"]

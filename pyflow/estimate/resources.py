@@ -92,7 +92,8 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
     bram = {
         f"acc[{c.blk_pixels}] ({c.po} x int32)": bram18(c.blk_pixels, 32 * c.po),
         f"fcacc[{c.max_cout // c.po}] ({c.po} x int32)": bram18(c.max_cout // c.po, 32 * c.po),
-        f"line buffer lb ({lb_banks} banks of {c.dw_lb_words} x {bits} bit)": lb_banks * bram18(c.dw_lb_words, bits),
+        f"line buffer lb ({lb_banks} banks of {c.dw_lb_pairs} x {2 * bits} bit)":
+            lb_banks * bram18(c.dw_lb_pairs, 2 * bits),
         f"depthwise weights wdw[{c.dw_wt_entries}] ({c.dw_taps} x {bits} bit)":
             bram18(c.dw_wt_entries, c.dw_taps * bits),
         f"scale ({bb // 8} banks of {c.max_cout // (bb // 8)} doubles)": (bb // 8) * bram18(c.max_cout // (bb // 8),

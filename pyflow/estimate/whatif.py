@@ -20,7 +20,7 @@ from pyflow.vitis.boards import Board, get_board
 
 ARRAYS = ((8, 8, 64), (16, 16, 128), (32, 16, 128), (32, 32, 128), (64, 32, 128), (32, 64, 128), (64, 64, 128))
 _SMALL = {"xbuf_bytes": 16 * 1024, "obuf_bytes": 16 * 1024, "band_bytes": 16 * 1024, "blk_pixels": 256,
-          "dw_lb_words": 512, "dw_wt_entries": 1024}
+          "dw_lb_pairs": 512, "dw_wt_entries": 1024}
 PROFILES = {
     "big/lut": {},  # the EngineConfig defaults
     "big/dsp": {"dw_mul": "dsp"},

@@ -39,7 +39,7 @@ class EngineConfig:
     dw_tb: int = 5  # depthwise: taps per cycle DW_TB x DW_TB (a prime: DW_TB column banks)
     dw_kmax: int = 7  # depthwise: largest kernel side (tap blocks per side: ceil(dw_kmax / dw_tb))
     dw_rows: int = 7  # depthwise: line-buffer rows (window span, plus the stride to load while computing)
-    dw_lb_words: int = 512  # depthwise: depth of each of the dw_rows x dw_tb line-buffer banks, bus words
+    dw_lb_pairs: int = 512  # depthwise: depth of each of the dw_rows x dw_tb line-buffer banks, in pairs of bus words
     dw_wt_entries: int = 512  # depthwise: on-chip tap-block weight words (channel words x tap blocks)
     fm_depth_bytes: int = 32 * 1024 * 1024  # largest activation arena a model may need (DDR region on a board)
     wt_depth_bytes: int = 8 * 1024 * 1024  # largest parameter image
@@ -61,6 +61,11 @@ class EngineConfig:
     def o_words(self) -> int:
         """Bus words per output-channel tile (PO bytes); also the banks of the per-channel tables."""
         return self.po // self.bus_bytes
+
+    @property
+    def emit_words(self) -> int:
+        """Bus words the conv emitter hands on per iteration: a pair when an output tile holds whole pairs."""
+        return 2 if self.o_words % 2 == 0 else 1
 
     @property
     def w_words(self) -> int:
@@ -104,7 +109,7 @@ class EngineConfig:
         """Bytes of the engine's RAMs (ping-pong buffers twice, one band per x loader)."""
         bb = self.bus_bytes
         return (2 * self.xbuf_bytes + 2 * self.obuf_bytes + 2 * self.band_bytes + self.blk_pixels * self.po * 4
-                + self.dw_rows * self.dw_tb * self.dw_lb_words * bb + self.dw_wt_entries * self.dw_taps * bb
+                + self.dw_rows * self.dw_tb * self.dw_lb_pairs * 2 * bb + self.dw_wt_entries * self.dw_taps * bb
                 + self.max_cout * 17)
 
     def validate(self) -> "EngineConfig":
@@ -144,10 +149,10 @@ class EngineConfig:
             problems.append(f"big_ram={self.big_ram!r} must be one of {', '.join(BIG_RAMS)}")
         if self.dw_mul not in DW_MULS:
             problems.append(f"dw_mul={self.dw_mul!r} must be one of {', '.join(DW_MULS)}")
-        if not 1 <= self.dw_lb_words <= 1 << 16:
-            problems.append(f"dw_lb_words={self.dw_lb_words} must be in 1..65536")
-        if self.dw_lb_words < self.max_cout // self.bus_bytes:
-            problems.append(f"dw_lb_words={self.dw_lb_words} must hold one pixel of max_cout={self.max_cout} "
+        if not 1 <= self.dw_lb_pairs <= 1 << 16:
+            problems.append(f"dw_lb_pairs={self.dw_lb_pairs} must be in 1..65536")
+        if self.dw_lb_pairs < -(-self.max_cout // (2 * self.bus_bytes)):
+            problems.append(f"dw_lb_pairs={self.dw_lb_pairs} must hold one pixel of max_cout={self.max_cout} "
                             f"channels ({self.max_cout // self.bus_bytes} words)")
         if not 1 <= self.dw_wt_entries <= 1 << 16:
             problems.append(f"dw_wt_entries={self.dw_wt_entries} must be in 1..65536")

@@ -2,7 +2,8 @@
 image (tap blocks).
 
 The kernel is covered by blocks of DW_TB x DW_TB taps (tb_rows x tb_cols of them), one block per cycle. The line
-buffer holds DW_NRB rows of one strip's input columns in DW_NCB = DW_TB column banks of dw_lb_words words.
+buffer holds DW_NRB rows of one strip's input columns in DW_NCB = DW_TB column banks of dw_lb_pairs pairs of bus
+words (a pixel of cw words takes ceil(cw / 2) pairs).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def dw_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int, 
               sh: int, sw: int, dh: int, dw: int, pad_top: int, pad_left: int) -> dict:
     tb, bb = cfg.dw_tb, cfg.bus_bytes
     cw_out = _cdiv(oc, bb)
+    pairs = _cdiv(cw_out, 2)  # line-buffer words (pairs of bus words) per pixel
     if max(kh, kw) > cfg.dw_kmax:
         raise FlowError(f"{what}: a {kh}x{kw} kernel is larger than dw_kmax={cfg.dw_kmax}")
     span = (kh - 1) * dh + 1
@@ -50,16 +52,16 @@ def dw_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int, 
     fit = 0
     for width in range(1, ow + 1):  # strip width: its window columns in the line-buffer banks
         cols = (width - 1) * sw + (kw - 1) * dw + 1
-        if _cdiv(cols, tb) * cw_out > cfg.dw_lb_words:
+        if _cdiv(cols, tb) * pairs > cfg.dw_lb_pairs:
             break
         fit = width
     if fit < 1:
-        raise FlowError(f"{what}: one output column ({(kw - 1) * dw + 1} input columns x {cw_out} words) does not "
-                        f"fit the line-buffer banks (dw_lb_words={cfg.dw_lb_words})")
+        raise FlowError(f"{what}: one output column ({(kw - 1) * dw + 1} input columns x {pairs} pairs of words) "
+                        f"does not fit the line-buffer banks (dw_lb_pairs={cfg.dw_lb_pairs})")
     n_strips = _cdiv(ow, fit)
     strip_w = _cdiv(ow, n_strips)
     cols = (strip_w - 1) * sw + (kw - 1) * dw + 1
-    step = cols * (span + sh) * cw_out + DW_GAP + strip_w * cw_out * tb_rows * tb_cols  # a step's iterations, at most
+    step = cols * (span + sh) * pairs + DW_GAP + strip_w * cw_out * tb_rows * tb_cols  # a step's iterations, at most
     if cols >= 1 << INDEX_BITS or cw_out * tb_rows * tb_cols >= 1 << INDEX_BITS or step >= 1 << TRIP_BITS:
         raise FlowError(f"{what}: a strip of {cols} columns x {cw_out} words overflows the step loop's counters")
     rows_read = dw_need(oh - 1, sh, pad_top, kh, dh, ih) + 1

@@ -79,31 +79,36 @@ LOOPS: tuple[Loop, ...] = (
          {"fcacc": (1, 0), "scale": (1, 0), "obuf": (0, 1)}, 1,
          "one channel per cycle through one double multiplier; one output tile word written every PO channels",
          depth="30"),
-    Loop("CONV_EMIT", "conv_emit (conv.h)", "blocks x pixels x c_cw_out", {"obuf": (1, 0)}, 1,
-         "one obuf word read, one bus word into the next stage's FIFO", depth="2"),
+    Loop("CONV_EMIT", "conv_emit (conv.h)",
+         "blocks x pixels x ceil(c_cw_out / 2) (EMIT_WORDS 2: PO a multiple of 2 x BUS; else x c_cw_out)",
+         {"obuf": (1, 0)}, 1,
+         "one obuf word read; a pair of bus words into the next stage's FIFO (EMIT_WORDS 1: one word, a pair every "
+         "second word)", depth="2"),
     Loop("DW_W_LOAD", "dw_load_weights (depthwise_conv.h)", "cw_out x blocks x DW_TB^2", {"wdw": (0, 1)}, 1,
          "one word in, one tap-block entry written every DW_TB^2 words", axi="read"),
-    Loop("DW_PASS", "dw_expand (depthwise_conv.h)", "dw_in_pixels x cw_in (depth multiplier 1)", {}, 1,
-         "FIFO to FIFO", depth="1"),
+    Loop("DW_PASS", "dw_expand (depthwise_conv.h)", "dw_in_pixels x ceil(cw_in / 2) (depth multiplier 1)", {}, 1,
+         "a pair FIFO to FIFO", depth="1"),
     Loop("DW_EXPAND_MAP", "dw_expand (depthwise_conv.h)", "cw_out, once per layer (depth multiplier > 1)",
          {"vmap": (0, 1)}, 1, "one virtual word's input word and lane offsets: one pipelined divider, no carried "
          "value", depth="36"),
     Loop("DW_EXPAND", "dw_expand (depthwise_conv.h)", "cw_in + dw_in_pixels x cw_out (depth multiplier > 1)",
          {"vmap": (1, 0), "pbuf": (1, 1)}, 1,
          "one virtual word out of one pixel-buffer half (all four banks read once, the half selected), the next "
-         "pixel's input word into the other half; lane offsets by comparisons, no carried value", depth="5"),
+         "pixel's input word (half of a pair read every second word) into the other half; lane offsets by "
+         "comparisons, no carried value; a pair out every second virtual word", depth="5"),
     Loop("DW_STEP", "dw_step (depthwise_conv.h)",
-         "strips x (out_h + lag) steps x (lag 1: max(words loaded, out words x blocks); lag 0: words loaded + "
+         "strips x (out_h + lag) steps x (lag 1: max(pairs loaded, out words x blocks); lag 0: pairs loaded + "
          "DW_GAP + out words x blocks)",
          {"lb": (1, 1), "wdw": (1, 0), "bias": (1, 0), "mult": (1, 0), "shift": (1, 0)}, 1,
          "every line-buffer bank read once at its own address and routed to the taps; the row being loaded is "
          "outside the window (one write); one tap-block word; one table entry",
          depth="2 + 2 + 1 + 3 + log2(cfg.dw_taps) + 1 + " + REQUANT_DEPTH),
     Loop("PIPE_READ", "pipe_read (pipeline.h)", "conv stage off: the input's runs (depthwise: strips x rows_read x "
-         "strip columns x cw_in; ADD: the whole tensor)", {}, 1, "one word in, into the FIFO; one burst per run",
+         "strip columns x cw_in; ADD: the whole tensor)", {}, 1,
+         "one word in, a pair into the FIFO every second word of a pixel; one burst per run",
          axi="read", depth="2"),
     Loop("PIPE_COPY", "dw_stage (pipeline.h)", "depthwise stage off: out_h x out_w x cw_out", {}, 1,
-         "FIFO to FIFO", depth="1"),
+         "one word out, a pair read every second word of a pixel", depth="1"),
     Loop("PIPE_WRITE", "pipe_write (pipeline.h)", "the output's runs (after a depthwise stage: strips x out_h x "
          "strip columns x cw_out; else the whole tensor)", {}, 1, "FIFO to one bus word out; one burst per run",
          axi="write", depth="2"),
