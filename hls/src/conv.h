@@ -168,10 +168,10 @@ CONV_BAND_ROWS:
         if (iy < 0 || iy >= d.in_h) {
             conv_band_pad(a0, ncols * d.cw_in, pad, band);
         } else {
-            conv_band_pad(a0, left * d.cw_in, pad, band);
+            if (left > 0) conv_band_pad(a0, left * d.cw_in, pad, band);
             conv_band_burst(fm, d.in_addr + (iy * d.in_w + xs + left) * d.cw_in, a0 + left * d.cw_in,
                             mid * d.cw_in, band);
-            conv_band_pad(a0 + (left + mid) * d.cw_in, right * d.cw_in, pad, band);
+            if (right > 0) conv_band_pad(a0 + (left + mid) * d.cw_in, right * d.cw_in, pad, band);
         }
     }
 }

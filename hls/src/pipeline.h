@@ -26,17 +26,27 @@ struct run_t {
     int32_t addr, len;
 };
 
+// Every burst costs a DDR round trip (and a write its response), so a run is as long as the layout allows.
 // Runs of the pipeline's input the reader streams when the conv stage is off: the depthwise input strip by strip
-// and row by row (in-image columns), or the whole input tensor (ADD).
+// and row by row (in-image columns); the rows_read rows in one run when a single strip reads whole rows; the
+// whole input tensor (ADD).
+static inline bool dw_rows_whole(const layer_desc_t &d) {
+#pragma HLS INLINE
+    return d.n_strips == 1 && dw_strip_at(d, 0).ncols == d.in_w;
+}
+
 static inline int32_t read_runs(const layer_desc_t &d) {
 #pragma HLS INLINE
-    return d.dw_on ? d.n_strips * d.rows_read : 1;
+    return d.dw_on && !dw_rows_whole(d) ? d.n_strips * d.rows_read : 1;
 }
 
 static inline run_t read_run(const layer_desc_t &d, int32_t st, int32_t iy) {
 #pragma HLS INLINE
     run_t r;
-    if (d.dw_on) {
+    if (d.dw_on && dw_rows_whole(d)) {
+        r.addr = d.in_addr;
+        r.len = d.rows_read * d.in_w * d.cw_in;
+    } else if (d.dw_on) {
         const dw_strip_t s = dw_strip_at(d, st);
         r.addr = d.in_addr + (iy * d.in_w + s.cx0) * d.cw_in;
         r.len = s.ncols * d.cw_in;
@@ -47,12 +57,17 @@ static inline run_t read_run(const layer_desc_t &d, int32_t st, int32_t iy) {
     return r;
 }
 
-// Runs of the output the writer stores: strip by strip and row by row after the depthwise stage, else the whole
-// output tensor.
+// Runs of the output the writer stores: strip by strip and row by row after a depthwise stage of several strips,
+// else the whole output tensor.
+static inline int32_t write_runs(const layer_desc_t &d) {
+#pragma HLS INLINE
+    return d.dw_on && d.n_strips > 1 ? d.n_strips * d.dw_out_h : 1;
+}
+
 static inline run_t write_run(const layer_desc_t &d, int32_t st, int32_t oy) {
 #pragma HLS INLINE
     run_t r;
-    if (d.dw_on) {
+    if (d.dw_on && d.n_strips > 1) {
         const dw_strip_t s = dw_strip_at(d, st);
         r.addr = (oy * d.out_w + s.ox0) * d.cw_out;  // relative: the output and in2 share the layout
         r.len = s.n_out * d.cw_out;
@@ -131,9 +146,8 @@ static void dw_stage(const layer_desc_t d, hls::stream<pair_t> &in, hls::stream<
 // on its own port) and the one ADD unit (16 lanes, three requantizations each) sits here.
 static void pipe_write(const layer_desc_t d, hls::stream<lanes_t> &in, const bus_t *fm_in2, bus_t *fm_out) {
     int32_t st = 0, row = 0;
-    const int32_t runs = d.dw_on ? d.n_strips * d.dw_out_h : 1;
 PIPE_WRITE_RUNS:
-    for (int32_t k = 0; k < runs; ++k) {
+    for (int32_t k = 0; k < write_runs(d); ++k) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=2048
         const run_t r = write_run(d, st, row);
         if (d.add_on) {

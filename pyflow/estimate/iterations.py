@@ -21,7 +21,7 @@ def _cdiv(a: int, b: int) -> int:
 class XLoad:
     """What one x loader (conv.h conv_load_x<H>) does for one block: the words / slices of each of its loops."""
     x_load: int  # CONV_X_LOAD (pointwise) words
-    band_pad: list  # CONV_BAND_PAD calls: words each (zero-length calls included)
+    band_pad: list  # CONV_BAND_PAD calls: words each (a padding row: one call; in-image rows: non-empty sides)
     band_load: list  # CONV_BAND_LOAD calls: words each
     gather: int  # CONV_GATHER slices
 
@@ -59,7 +59,7 @@ def _x_load(f: dict, oy: int, ox0: int, n: int) -> XLoad:
         if iy < 0 or iy >= f["in_h"]:
             pads.append(ncols * f["cw_in"])
         else:
-            pads += [left * f["cw_in"], right * f["cw_in"]]
+            pads += [n * f["cw_in"] for n in (left, right) if n]  # conv_load_band calls only non-empty pads
             loads.append(mid * f["cw_in"])
     return XLoad(0, pads, loads, n * f["slices"])
 
@@ -135,13 +135,16 @@ def read_runs(f: dict, cfg: EngineConfig) -> list[int]:
     if f["conv_on"]:
         return []
     if f["dw_on"]:
-        return [s.ncols * f["cw_in"] for s in dw_strips(dw_view(f), cfg) for _ in range(f["rows_read"])]
+        strips = dw_strips(dw_view(f), cfg)
+        if len(strips) == 1 and strips[0].ncols == f["in_w"]:  # whole rows: one run (pipeline.h dw_rows_whole)
+            return [f["rows_read"] * f["in_w"] * f["cw_in"]]
+        return [s.ncols * f["cw_in"] for s in strips for _ in range(f["rows_read"])]
     return [f["in_h"] * f["in_w"] * f["cw_in"]]
 
 
 def write_runs(f: dict, cfg: EngineConfig) -> list[int]:
     """Words of each run pipe_write stores."""
-    if f["dw_on"]:
+    if f["dw_on"] and f["n_strips"] > 1:
         return [s.n_out * f["cw_out"] for s in dw_strips(dw_view(f), cfg) for _ in range(f["dw_out_h"])]
     return [f["out_h"] * f["out_w"] * f["cw_out"]]
 
