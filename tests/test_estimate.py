@@ -100,10 +100,13 @@ def test_iteration_counts_by_hand_for_the_stem(effnet):
     # SAME, stride 2: pad_top 0, pad_left 0. Each block (an output row) is loaded in two halves of 56 pixels,
     # each through its own band of 55 * 2 + 3 = 113 columns: half 0 reads input columns 0..112, half 1 columns
     # 112..224, and column 224 is padding. Per in-image kernel row: 113 + 112 words loaded, 1 padded; a kernel row
-    # below the image (row 224: only at oy = 111, ky = 2) is 2 x 113 padding words.
-    rows_inside = sum(sum(0 <= 2 * oy + ky < 224 for ky in range(3)) for oy in range(112))
+    # below the image (row 224: only at oy = 111, ky = 2) is 2 x 113 padding words. The band rolls (whole rows,
+    # stride 2 < 3 kernel rows): block 0 loads kernel rows 0..2, every later block only rows 1 and 2.
+    assert f["band_roll"] == 1
+    rows = [(oy, ky) for oy in range(112) for ky in (range(3) if oy == 0 else (1, 2))]
+    rows_inside = sum(0 <= 2 * oy + ky < 224 for oy, ky in rows)
     assert it["CONV_BAND_LOAD"] == rows_inside * (113 + 112)
-    assert it["CONV_BAND_PAD"] == rows_inside * 1 + (112 * 3 - rows_inside) * 2 * 113
+    assert it["CONV_BAND_PAD"] == rows_inside * 1 + (len(rows) - rows_inside) * 2 * 113
     assert it["TBL_LOAD"] == 2 * (4 + 4 + 1)  # 2 entries of bias, multiplier (4 words each) and shift (1 word)
 
 
@@ -123,8 +126,10 @@ def test_iteration_counts_by_hand_for_the_space_to_depth_stem(effnet):
     assert it["CONV_W_LOAD"] == 112 * 2 * 4 * (8 + 8)
     assert it["CONV_EMIT"] == it["PIPE_WRITE"] == pixels * 2
     # halves of 56 pixels, each band 55 + 2 = 57 columns: half 0 reads block columns 0..56, half 1 columns
-    # 56..112, column 112 is padding; the kernel row below the image (row 112, at oy = 111) is 2 x 57 padding
-    rows_inside = 112 * 2 - 1
+    # 56..112, column 112 is padding. The band rolls (whole rows, stride 1 < 2 kernel rows): block 0 loads block
+    # rows 0 and 1, block oy > 0 only row oy + 1; the row below the image (row 112, at oy = 111) is 2 x 57 padding
+    assert f["band_roll"] == 1
+    rows_inside = 2 + 110
     assert it["CONV_BAND_LOAD"] == rows_inside * (57 + 56)
     assert it["CONV_BAND_PAD"] == rows_inside * 1 + 2 * 57
 

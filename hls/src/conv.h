@@ -145,10 +145,12 @@ CONV_BAND_LOAD:
     }
 }
 
-// The band of a row segment: kernel row ky in band row ky (d.band_row words, a multiple of X_WORDS), columns
-// xs .. xs + ncols - 1 of input row iy (padding outside the image).
-static void conv_load_band(const layer_desc_t &d, const conv_block_t &k, const bus_t *fm,
-                           lanes_t band[X_WORDS][BAND_DEPTH]) {
+// The band of a row segment: kernel row ky in band slot (slot0 + ky) mod k_h (d.band_row words each, a multiple
+// of X_WORDS), columns xs .. xs + ncols - 1 of input row iy (padding outside the image). Rows from ky = first on:
+// 0 for a new band; k_h - stride_h when the band rolls (d.band_roll: the block is the next whole output row, the
+// band already holds its other kernel rows).
+static void conv_load_band(const layer_desc_t &d, const conv_block_t &k, int32_t first, int32_t slot0,
+                           const bus_t *fm, lanes_t band[X_WORDS][BAND_DEPTH]) {
     lanes_t pad;
     for (int32_t j = 0; j < BUS_BYTES; ++j) {
 #pragma HLS UNROLL
@@ -161,10 +163,11 @@ static void conv_load_band(const layer_desc_t &d, const conv_block_t &k, const b
     const int32_t right = over > 0 ? (over < ncols - left ? over : ncols - left) : 0;
     const int32_t mid = ncols - left - right;
 CONV_BAND_ROWS:
-    for (int32_t ky = 0; ky < d.k_h; ++ky) {
+    for (int32_t ky = first; ky < d.k_h; ++ky) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=7
         const int32_t iy = k.oy * d.stride_h - d.pad_top + ky * d.dil_h;
-        const int32_t a0 = ky * d.band_row;
+        const int32_t slot = slot0 + ky < d.k_h ? slot0 + ky : slot0 + ky - d.k_h;
+        const int32_t a0 = slot * d.band_row;
         if (iy < 0 || iy >= d.in_h) {
             conv_band_pad(a0, ncols * d.cw_in, pad, band);
         } else {
@@ -178,16 +181,22 @@ CONV_BAND_ROWS:
 
 // Windows of the segment's n pixels: per pixel d.n_seg segments (kernel row ky, and tap kx when dilated) of
 // d.seg_words consecutive band words, each cut into d.chunks slices of up to X_WORDS words. One slice per cycle:
-// every band bank is read once, at its own address, and the X_WORDS words are rotated into place.
-static void conv_gather(const layer_desc_t &d, int32_t n, const lanes_t band[X_WORDS][BAND_DEPTH],
+// every band bank is read once, at its own address, and the X_WORDS words are rotated into place. Kernel row ky
+// is in band slot (slot0 + ky) mod k_h: from kernel row wrap_ky = k_h - slot0 on, the slots start over at 0.
+static void conv_gather(const layer_desc_t &d, int32_t n, int32_t slot0, const lanes_t band[X_WORDS][BAND_DEPTH],
                         xslice_t xbuf[XBUF_HALF]) {
     const idx_t pix_step = d.stride_w * d.cw_in;  // band words between neighbouring windows
     const idx_t col_step = d.dil_w * d.cw_in;     // between the taps of a kernel row (dilated)
     const idx_t band_row = d.band_row;            // between the kernel rows of a window
+    const idx_t wrap_step = band_row - d.k_h * d.band_row;  // into slot 0 from slot k_h - 1 (mod 2^16)
+    const idx_t wrap_ky = d.k_h - slot0;
+    const idx_t first_row = slot0 * d.band_row;                            // kernel row 0 of window 0
+    const idx_t step0 = wrap_ky == 1 ? wrap_step : band_row;               // kernel row 0 -> 1
     idx_t ky = 0, kx = 0, c = 0;                  // segment (kernel row ky, tap kx when dilated), chunk
-    // band words: of the segment; of the window's next kernel row; of the next window. The next values are
-    // registers one step ahead, so the walk only selects among adds of registers (no add after a select).
-    idx_t seg_base = 0, next_row = band_row, next_pix = pix_step;
+    // band words: of the segment; of the window's next kernel row; of the next window's kernel row 0. The next
+    // values are registers one step ahead, so the walk only selects among adds of registers (no add after a
+    // select).
+    idx_t seg_base = first_row, next_row = first_row + step0, next_pix = first_row + pix_step;
 CONV_GATHER:
     for (int32_t i = 0; i < n * d.slices; ++i) {
 #pragma HLS PIPELINE II=1
@@ -222,11 +231,11 @@ CONV_GATHER:
                 kx = 0;
                 if (++ky < d.k_h) {
                     seg_base = next_row;
-                    next_row += band_row;
+                    next_row += ky + 1 == wrap_ky ? wrap_step : band_row;
                 } else {
                     ky = 0;
                     seg_base = next_pix;
-                    next_row = next_pix + band_row;
+                    next_row = next_pix + step0;
                     next_pix += pix_step;
                 }
             }
@@ -245,7 +254,10 @@ static void conv_load_x(const layer_desc_t d, int32_t b, const bus_t *fm, xslice
     OC_DECLARE(band, X_WORDS, OC_S2P);
     OC_DECLARE(xbuf, 1, OC_S2P);
     static conv_block_t walk;
+    static int32_t slot0;  // band slot of kernel row 0 (rolling band)
     conv_block_t k = conv_block_next(d, b, walk);
+    const bool roll = d.band_roll && b > 0;
+    slot0 = !roll ? 0 : slot0 + d.stride_h < d.k_h ? slot0 + d.stride_h : slot0 + d.stride_h - d.k_h;
     const int32_t n0 = (k.n + 1) >> 1;  // pixels of half 0
     if (H == 0) {
         k.n = n0;
@@ -256,8 +268,8 @@ static void conv_load_x(const layer_desc_t d, int32_t b, const bus_t *fm, xslice
     if (d.pointwise) {
         conv_load_pointwise(d, k.ox0, k.n, fm, xbuf);
     } else if (k.n > 0) {
-        conv_load_band(d, k, fm, band);
-        conv_gather(d, k.n, band, xbuf);
+        conv_load_band(d, k, roll ? d.k_h - d.stride_h : 0, slot0, fm, band);
+        conv_gather(d, k.n, slot0, band, xbuf);
     }
 }
 

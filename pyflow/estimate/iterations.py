@@ -41,8 +41,9 @@ class ConvBlock:
         return sum(h.x_load + sum(h.band_load) for h in self.halves)
 
 
-def _x_load(f: dict, oy: int, ox0: int, n: int) -> XLoad:
-    """conv_load_x for n pixels from output column (pointwise: pixel) ox0 of output row oy."""
+def _x_load(f: dict, oy: int, ox0: int, n: int, roll: bool) -> XLoad:
+    """conv_load_x for n pixels from output column (pointwise: pixel) ox0 of output row oy (roll: the band keeps
+    the previous block's rows, only the last stride_h kernel rows load)."""
     if f["pointwise"]:
         return XLoad(n * f["cw_in"], [], [], 0)
     if n == 0:
@@ -54,7 +55,7 @@ def _x_load(f: dict, oy: int, ox0: int, n: int) -> XLoad:
     over = xs + ncols - f["in_w"]
     right = min(over, ncols - left) if over > 0 else 0
     mid = ncols - left - right
-    for ky in range(f["k_h"]):
+    for ky in range(f["k_h"] - f["stride_h"] if roll else 0, f["k_h"]):
         iy = oy * f["stride_h"] - f["pad_top"] + ky * f["dil_h"]
         if iy < 0 or iy >= f["in_h"]:
             pads.append(ncols * f["cw_in"])
@@ -77,7 +78,8 @@ def conv_blocks(f: dict, cfg: EngineConfig) -> list[ConvBlock]:
             ox0 = seg * f["blk"]
             n = min(f["blk"], f["out_w"] - ox0)
         n0 = _cdiv(n, 2)
-        halves = (_x_load(f, oy, ox0, n0), _x_load(f, oy, ox0 + n0, n - n0))
+        roll = bool(f["band_roll"]) and b > 0
+        halves = (_x_load(f, oy, ox0, n0, roll), _x_load(f, oy, ox0 + n0, n - n0, roll))
         phase = max(n, cfg.w_half, MIN_PHASE)
         per_pixel = _cdiv(f["cw_out"], 2) if cfg.emit_words == 2 else f["cw_out"]
         blocks.append(ConvBlock(n, halves, f["tiles"] * f["slices"] * cfg.w_words, f["tiles"] * f["slices"] * phase,

@@ -78,8 +78,12 @@ def conv_fields(cfg: EngineConfig, what: str, ih: int, iw: int, ic: int, oh: int
         band_row = band_row_words(_cdiv(blk, 2))
     if tiles * slices * max(blk, cfg.w_words, MIN_PHASE) >= 1 << TRIP_BITS or max(tiles, slices) >= 1 << INDEX_BITS:
         raise FlowError(f"{what}: {tiles} tiles x {slices} slices per block overflow the MAC loop's counters")
+    # whole output rows as blocks, consecutive rows overlapping: each x loader keeps its band from block to block
+    # and loads only the stride_h new kernel rows (conv.h conv_load_band)
+    band_roll = int(not pointwise and segs == 1 and dh == 1 and sh < kh)
     return {"pointwise": int(pointwise), "blk": blk, "n_blocks": n_blocks, "segs": segs, "slices": slices,
-            "tiles": tiles, "seg_words": seg_words, "chunks": chunks, "seg_cols": seg_cols, "band_row": band_row}
+            "tiles": tiles, "seg_words": seg_words, "chunks": chunks, "seg_cols": seg_cols, "band_row": band_row,
+            "band_roll": band_roll}
 
 
 def window_positions(cfg: EngineConfig, f: dict, kh: int, kw: int, ic: int) -> np.ndarray:

@@ -54,6 +54,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("tiles", "output-channel tiles of PO (T)"), ("seg_words", "bus words per window segment"),
     ("chunks", "slices per window segment"), ("seg_cols", "window segments per kernel row"),
     ("band_row", "band words per kernel row"),
+    ("band_roll", "1: blocks are whole consecutive rows; the band keeps its rows, only stride_h new ones load"),
     # pooling
     ("pool_global", "1: global pooling (1x1 output, the whole unpadded map): one burst, partial sums"),
     ("pool_slots", "global pooling: partial sums per channel word (slots x cw_out >= MIN_PHASE, slots <= pixels)"),

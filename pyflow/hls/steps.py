@@ -36,7 +36,7 @@ _CONV_NAMES = {name: name for name in ("k_h", "k_w", "stride_h", "stride_w", "di
                                        "pad_left", "wt_addr", "wt2_addr", "tbl_addr", "scale_addr",
                                        "in_offset", "out_offset", "weights_offset", "act_min", "act_max",
                                        "fc_double", "pointwise", "blk", "n_blocks", "segs", "slices", "tiles",
-                                       "seg_words", "chunks", "seg_cols", "band_row")}
+                                       "seg_words", "chunks", "seg_cols", "band_row", "band_roll")}
 _CONV_NAMES.update(out_h="c_out_h", out_w="c_out_w", out_c="c_out_c", cw_out="c_cw_out")
 _TENSOR_IN = ("in_addr", "in_h", "in_w", "in_c", "cw_in")
 _TENSOR_OUT = ("out_addr", "out_h", "out_w", "out_c", "cw_out")
