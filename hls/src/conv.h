@@ -3,30 +3,32 @@
 //
 // A layer is cut into blocks of at most d.blk output pixels (pointwise 1x1 / FC: consecutive pixels of the NHWC
 // map; any other window: a segment of one output row, d.segs segments per row). Per block, a DATAFLOW region of
-// six processes (canonical dataflow-in-a-loop: the block loop's iterations overlap, the arrays between the
+// eight processes (canonical dataflow-in-a-loop: the block loop's iterations overlap, the arrays between the
 // processes are ping-pong buffers):
 //
 //   conv_load_x<0>  (fm_in)   -- xbuf_a -->  conv_mac  -- obuf -->  conv_emit  --> the pipeline's next stage
-//   conv_load_x<1>  (fm_in_b) -- xbuf_b --^     ^  ^
-//   conv_load_w<0>  (wt)      -- ws_a (FIFO) ---'  |
-//   conv_load_w<1>  (wt_b)    -- ws_b (FIFO) ------'
+//   conv_load_x<1>  (fm_in_b) -- xbuf_b --^   ^ ^ ^ ^
+//   conv_load_w<0>  (wt)      -- ws_0 (FIFO) -' | | |
+//   conv_load_w<1>  (wt_b)    -- ws_1 (FIFO) ---' | |
+//   conv_load_w<2>  (wt_c)    -- ws_2 (FIFO) -----' |
+//   conv_load_w<3>  (wt_d)    -- ws_3 (FIFO) -------'
 //
-// Two loaders of each kind on their own m_axi ports (two HP ports each: one 128-bit port moves 4 GB/s at
-// 250 MHz, and the weights alone need more than that to keep the array busy on 7x7 layers):
+// Two input loaders and W_LOADERS = 4 weight loaders, each on its own m_axi port (one 128-bit HP port moves
+// 4 GB/s at 250 MHz; the weights of a 7x7 layer or the FULLY_CONNECTED need four of them to keep the array busy):
 // conv_load_x<H> the input windows of half H of the block's pixels (half 0: the first ceil(n/2), half 1: the
 //               rest) as MAC-array slices of PI bytes (X_WORDS bus words) in its own xbuf, pixel by pixel:
 //               S = d.slices slices per window. Pointwise: one burst of the half's pixels. Otherwise: the band of
 //               kernel rows the half's pixels read (one burst per row, padding filled on chip; each loader has
 //               its own band) and a gather of the windows: a window is d.n_seg segments of d.seg_words
 //               contiguous band words (a kernel row, or one tap when dilated), each cut into d.chunks slices.
-// conv_load_w<H> output channels [H * PO/2, (H+1) * PO/2) of every weight slice of the layer (W_HALF bus words a
-//               slice), one burst per block: the parameter image holds the first halves of all slices at
-//               d.wt_addr and the second halves at d.wt2_addr.
+// conv_load_w<H> output channels [H * PO/4, (H+1) * PO/4) of every weight slice of the layer (W_PART bus words a
+//               slice), one burst per block: the parameter image holds the layer's four parts one after another
+//               from d.wt_addr (part H at d.wt_addr + H * tiles * slices * W_PART).
 // conv_mac      T = d.tiles output-channel tiles of PO x S slices; one phase per (tile, slice): the PI x PO
 //               weight slice is held in registers while the block's pixels stream past (one pixel per cycle,
 //               PI x PO MACs in PI x PO / 2 DSP48E2s: two output channels per multiplier, dsp_pack.h), partial
 //               sums in the acc RAM; the last slice requantizes PO channels into obuf.
-//               Every phase lasts L = max(pixels, W_HALF, MIN_PHASE) cycles: W_HALF is what each weight loader
+//               Every phase lasts L = max(pixels, W_PART, MIN_PHASE) cycles: W_PART is what each weight loader
 //               needs per slice, MIN_PHASE keeps a pixel's acc read-modify-write MIN_PHASE cycles apart.
 // conv_emit     the block's outputs, pixel by pixel (all channels, NHWC raster order), into the next stage.
 //
@@ -274,27 +276,28 @@ static void conv_load_x(const layer_desc_t d, int32_t b, const bus_t *fm, xslice
 }
 
 // ------------------------------------------------------------------------------------------------ weights
-// Output channels [H * PO/2, (H+1) * PO/2) of all T x S slices of the layer (one burst from d.wt_addr, half 0,
-// or d.wt2_addr, half 1), each PO/2 x PI bytes = W_HALF bus words in the order of whalf_t.
+// Output channels [H * PO/4, (H+1) * PO/4) of all T x S slices of the layer (one burst of part H), each
+// PO/4 x PI bytes = W_PART bus words in the order of wpart_t.
 template <int H>
-static void conv_load_w(const layer_desc_t d, const bus_t *wt, hls::stream<whalf_t> &ws) {
-    lanes_t sreg[W_HALF];  // a shift register of the half slice's words: word W_HALF-1 is the newest
+static void conv_load_w(const layer_desc_t d, const bus_t *wt, hls::stream<wpart_t> &ws) {
+    lanes_t sreg[W_PART];  // a shift register of the part slice's words: word W_PART-1 is the newest
 #pragma HLS ARRAY_PARTITION variable=sreg complete
-    const int32_t base = H == 0 ? d.wt_addr : d.wt2_addr;
-    int32_t k = 0;  // bus words in the half slice so far
+    const int32_t words = d.tiles * d.slices * W_PART;
+    const int32_t base = d.wt_addr + H * words;
+    int32_t k = 0;  // bus words in the part slice so far
 CONV_W_LOAD:
-    for (int32_t i = 0; i < d.tiles * d.slices * W_HALF; ++i) {
+    for (int32_t i = 0; i < words; ++i) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*W_HALF
+#pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*W_PART
         ENGINE_ITER(LOOP_CONV_W_LOAD);
-        for (int32_t j = 0; j < W_HALF - 1; ++j) {
+        for (int32_t j = 0; j < W_PART - 1; ++j) {
 #pragma HLS UNROLL
             sreg[j] = sreg[j + 1];
         }
-        unpack_word(wt[base + i], sreg[W_HALF - 1].b);
-        if (++k == W_HALF) {
-            whalf_t s;
-            for (int32_t po = 0; po < PO / 2; ++po) {
+        unpack_word(wt[base + i], sreg[W_PART - 1].b);
+        if (++k == W_PART) {
+            wpart_t s;
+            for (int32_t po = 0; po < PO / W_LOADERS; ++po) {
 #pragma HLS UNROLL
                 for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
@@ -334,7 +337,8 @@ static inline oword_t conv_requant(const layer_desc_t &d, int32_t t, const int32
 }
 
 static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF_HALF],
-                     const xslice_t xbuf_b[XBUF_HALF], hls::stream<whalf_t> &ws_a, hls::stream<whalf_t> &ws_b,
+                     const xslice_t xbuf_b[XBUF_HALF], hls::stream<wpart_t> &ws_0, hls::stream<wpart_t> &ws_1,
+                     hls::stream<wpart_t> &ws_2, hls::stream<wpart_t> &ws_3,
                      const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                      const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS], oword_t obuf[OBUF_WORDS]) {
     static accw_t acc[P_MAX];  // partial sums of the block's pixels for the current tile
@@ -358,7 +362,7 @@ static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF
     static conv_block_t walk;
     const int32_t n = conv_block_next(d, b, walk).n;
     const int32_t n0 = (n + 1) >> 1;  // pixels in xbuf_a; the rest in xbuf_b
-    const int32_t L0 = n > W_HALF ? n : W_HALF;
+    const int32_t L0 = n > W_PART ? n : W_PART;
     const int32_t L = L0 > MIN_PHASE ? L0 : MIN_PHASE;
     const int32_t S = d.slices;
     const bool sum_x = d.weights_offset != 0;
@@ -379,14 +383,20 @@ CONV_MAC:
 #pragma HLS DEPENDENCE variable=xsum type=inter direction=RAW distance=MIN_PHASE dependent=true
         ENGINE_ITER(LOOP_CONV_MAC);
         if (p == 0) {
-            const whalf_t sa = ws_a.read();  // output channels 0 .. PO/2-1
-            const whalf_t sb = ws_b.read();  // PO/2 .. PO-1
-            for (int32_t k = 0; k < PO / 4; ++k) {
+            wpart_t s[W_LOADERS];  // part h: output channels h * PO/4 .. (h+1) * PO/4 - 1
+#pragma HLS ARRAY_PARTITION variable=s complete
+            s[0] = ws_0.read();
+            s[1] = ws_1.read();
+            s[2] = ws_2.read();
+            s[3] = ws_3.read();
+            for (int32_t h = 0; h < W_LOADERS; ++h) {
 #pragma HLS UNROLL
-                for (int32_t pi = 0; pi < PI; ++pi) {
+                for (int32_t k = 0; k < PO / W_LOADERS / 2; ++k) {
 #pragma HLS UNROLL
-                    wp[k][pi] = pack_weights(sa.w[2 * k + 1][pi], sa.w[2 * k][pi]);
-                    wp[PO / 4 + k][pi] = pack_weights(sb.w[2 * k + 1][pi], sb.w[2 * k][pi]);
+                    for (int32_t pi = 0; pi < PI; ++pi) {
+#pragma HLS UNROLL
+                        wp[h * (PO / W_LOADERS / 2) + k][pi] = pack_weights(s[h].w[2 * k + 1][pi], s[h].w[2 * k][pi]);
+                    }
                 }
             }
         }
@@ -553,7 +563,7 @@ CONV_EMIT:
 // ------------------------------------------------------------------------------------------------ layer
 // The conv stage of the layer pipeline: every block through load / weights / MAC / emit.
 static void conv_blocks(const layer_desc_t &d, int32_t n_blocks, const bus_t *fm_in, const bus_t *fm_in_b,
-                        const bus_t *wt, const bus_t *wt_b,
+                        const bus_t *wt, const bus_t *wt_b, const bus_t *wt_c, const bus_t *wt_d,
                         const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                         const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
                         hls::stream<pair_t> &out) {
@@ -569,17 +579,23 @@ CONV_BLOCK:
         oword_t obuf[OBUF_WORDS];  // ping-pong (PIPO) between conv_mac and conv_emit
 #pragma HLS AGGREGATE variable=obuf
 #pragma HLS BIND_STORAGE variable=obuf type=ram_s2p impl=BIG_RAM
-        hls::stream<whalf_t> ws_a, ws_b;  // half weight slices: the loaders run W_DEPTH phases ahead of the array
-#pragma HLS STREAM variable=ws_a depth=W_DEPTH
-#pragma HLS STREAM variable=ws_b depth=W_DEPTH
-// PO/2 x PI x 8 bits wide, W_DEPTH deep: shift-register FIFOs (one SRL LUT per bit), not ~100 block RAMs of width
-#pragma HLS BIND_STORAGE variable=ws_a type=fifo impl=srl
-#pragma HLS BIND_STORAGE variable=ws_b type=fifo impl=srl
+        hls::stream<wpart_t> ws_0, ws_1, ws_2, ws_3;  // part weight slices: the loaders run W_DEPTH phases ahead
+#pragma HLS STREAM variable=ws_0 depth=W_DEPTH
+#pragma HLS STREAM variable=ws_1 depth=W_DEPTH
+#pragma HLS STREAM variable=ws_2 depth=W_DEPTH
+#pragma HLS STREAM variable=ws_3 depth=W_DEPTH
+// PO/4 x PI x 8 bits wide, W_DEPTH deep: shift-register FIFOs (one SRL LUT per bit), not ~50 block RAMs of width
+#pragma HLS BIND_STORAGE variable=ws_0 type=fifo impl=srl
+#pragma HLS BIND_STORAGE variable=ws_1 type=fifo impl=srl
+#pragma HLS BIND_STORAGE variable=ws_2 type=fifo impl=srl
+#pragma HLS BIND_STORAGE variable=ws_3 type=fifo impl=srl
         conv_load_x<0>(d, b, fm_in, xbuf_a);
         conv_load_x<1>(d, b, fm_in_b, xbuf_b);
-        conv_load_w<0>(d, wt, ws_a);
-        conv_load_w<1>(d, wt_b, ws_b);
-        conv_mac(d, b, xbuf_a, xbuf_b, ws_a, ws_b, bias, mult, shift, scale, obuf);
+        conv_load_w<0>(d, wt, ws_0);
+        conv_load_w<1>(d, wt_b, ws_1);
+        conv_load_w<2>(d, wt_c, ws_2);
+        conv_load_w<3>(d, wt_d, ws_3);
+        conv_mac(d, b, xbuf_a, xbuf_b, ws_0, ws_1, ws_2, ws_3, bias, mult, shift, scale, obuf);
         conv_emit(d, b, obuf, out);
     }
 }

@@ -1,10 +1,15 @@
 // Top level of the layer engine: interface pragmas, the per-channel tables and weights of the step, dispatch.
 //   fm_in / fm_in_b / fm_in2 / fm_out : activation arena in DDR (NHWC, channels padded to bus words)
-//   wt / wt_b                         : parameter image in DDR (weights, folded biases, requant tables)
+//   wt / wt_b / wt_c / wt_d           : parameter image in DDR (weights, folded biases, requant tables)
 //   desc                              : the step's descriptor (s_axilite), return on s_axilite
-// Six m_axi bundles, five PS-side ports on a Zynq UltraScale+ (one 128-bit HP port carries ~4 GB/s at 250 MHz):
-//   gmem_wt      -> S_AXI_HP0_FPD   conv weights, first half of every slice; the per-channel tables
-//   gmem_wt_b    -> S_AXI_HP1_FPD   conv weights, second half of every slice; depthwise weights (side by side)
+// Eight m_axi bundles on the six PS-side HP ports of a Zynq UltraScale+ (one 128-bit port carries ~4 GB/s at
+// 250 MHz in each direction):
+//   gmem_wt      -> S_AXI_HP0_FPD   conv weights, part 0 of every slice; the per-channel tables
+//   gmem_wt_b    -> S_AXI_HP1_FPD   conv weights, part 1 of every slice; depthwise weights (side by side)
+//   gmem_wt_c    -> S_AXI_HPC1_FPD  conv weights, part 2 of every slice
+//   gmem_wt_d    -> S_AXI_HPC0_FPD  conv weights, part 3 of every slice (shares the port with gmem_fm_rd2 through
+//                                   an AXI SmartConnect: the ADD input moves at most one word per cycle, only in
+//                                   ADD steps; the estimate charges both to the port)
 //   gmem_fm_rd   -> S_AXI_HP2_FPD   conv input, first half of every block; pipeline reader; pooling
 //   gmem_fm_wr   -> S_AXI_HP2_FPD   the writer (AXI reads and writes use separate channels: no contention)
 //   gmem_fm_rd_b -> S_AXI_HP3_FPD   conv input, second half of every block
@@ -50,17 +55,19 @@ static void load_params(const layer_desc_t &d, const bus_t *wt, const bus_t *wt_
 }
 
 void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *fm_in2, bus_t *fm_out,
-                const bus_t *wt, const bus_t *wt_b) {
+                const bus_t *wt, const bus_t *wt_b, const bus_t *wt_c, const bus_t *wt_d) {
 #pragma HLS INTERFACE m_axi port=fm_in offset=slave bundle=gmem_fm_rd depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
 #pragma HLS INTERFACE m_axi port=fm_in_b offset=slave bundle=gmem_fm_rd_b depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
 #pragma HLS INTERFACE m_axi port=fm_in2 offset=slave bundle=gmem_fm_rd2 depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
 #pragma HLS INTERFACE m_axi port=fm_out offset=slave bundle=gmem_fm_wr depth=FM_DEPTH_WORDS max_write_burst_length=64 num_write_outstanding=16
 #pragma HLS INTERFACE m_axi port=wt offset=slave bundle=gmem_wt depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
 #pragma HLS INTERFACE m_axi port=wt_b offset=slave bundle=gmem_wt_b depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
-// the four feature-map ports address one activation arena in DDR, the two weight ports one parameter image (the
+#pragma HLS INTERFACE m_axi port=wt_c offset=slave bundle=gmem_wt_c depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
+#pragma HLS INTERFACE m_axi port=wt_d offset=slave bundle=gmem_wt_d depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
+// the four feature-map ports address one activation arena in DDR, the four weight ports one parameter image (the
 // host passes the same buffer to each group)
 #pragma HLS ALIAS ports=fm_in,fm_in_b,fm_in2,fm_out distance=0
-#pragma HLS ALIAS ports=wt,wt_b distance=0
+#pragma HLS ALIAS ports=wt,wt_b,wt_c,wt_d distance=0
 #pragma HLS INTERFACE s_axilite port=desc bundle=control
 #pragma HLS INTERFACE s_axilite port=return bundle=control
 
@@ -101,5 +108,5 @@ void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, con
         return;
     }
     load_params(desc, wt, wt_b, bias, mult, shift, scale, dw_bias, dw_mult, dw_shift, wdw);
-    layer_pipeline(desc, fm_in, fm_in_b, fm_in2, fm_out, wt, wt_b, bias, mult, shift, scale, wdw, dw_bias, dw_mult, dw_shift);
+    layer_pipeline(desc, fm_in, fm_in_b, fm_in2, fm_out, wt, wt_b, wt_c, wt_d, bias, mult, shift, scale, wdw, dw_bias, dw_mult, dw_shift);
 }

@@ -5,6 +5,6 @@
 #include "engine_types.h"
 
 void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *fm_in2, bus_t *fm_out,
-                const bus_t *wt, const bus_t *wt_b);
+                const bus_t *wt, const bus_t *wt_b, const bus_t *wt_c, const bus_t *wt_d);
 
 #endif

@@ -65,10 +65,11 @@ struct tbl32_t {
 struct tbl8_t {
     int8_t v[BUS_BYTES];
 };
-// Half a PI x PO weight slice of the MAC array (PO/2 output channels): what each of the two weight loaders
+// A part of a PI x PO weight slice of the MAC array (PO / W_LOADERS output channels): what each weight loader
 // hands to the MAC array per phase.
-struct whalf_t {
-    int8_t w[PO / 2][PI];
+#define W_LOADERS 4
+struct wpart_t {
+    int8_t w[PO / W_LOADERS][PI];
 };
 
 // Counters of the hottest pipelined loops (CONV_MAC per block, DW_STEP per step), narrowed to what their trip

@@ -6,7 +6,7 @@
 //   (MAC array, or          (line buffer, or             (one burst per run, + ADD of the tensor at in2_addr
 //    the reader)             a copy)                      when add_on)
 //   fm_in, fm_in_b,                                       fm_out, fm_in2
-//   wt, wt_b
+//   wt .. wt_d
 //
 // Every stage runs for the whole step; the FIFOs between them carry the words in the order the writer stores them:
 // NHWC raster order, or strip by strip and row by row when the depthwise stage runs in strips. Into the depthwise
@@ -109,12 +109,12 @@ PIPE_READ_RUNS:
 
 // The conv stage: the MAC array, or (conv_on = 0) the reader.
 static void conv_stage(const layer_desc_t d, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *wt,
-                       const bus_t *wt_b,
+                       const bus_t *wt_b, const bus_t *wt_c, const bus_t *wt_d,
                        const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                        const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS],
                        hls::stream<pair_t> &out) {
     if (d.conv_on) {
-        conv_blocks(d, d.n_blocks, fm_in, fm_in_b, wt, wt_b, bias, mult, shift, scale, out);
+        conv_blocks(d, d.n_blocks, fm_in, fm_in_b, wt, wt_b, wt_c, wt_d, bias, mult, shift, scale, out);
     } else {
         pipe_read(d, fm_in, out);
     }
@@ -191,7 +191,8 @@ PIPE_WRITE_RUNS:
 }
 
 static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *fm_in2,
-                           bus_t *fm_out, const bus_t *wt, const bus_t *wt_b, const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
+                           bus_t *fm_out, const bus_t *wt, const bus_t *wt_b, const bus_t *wt_c, const bus_t *wt_d,
+                           const tbl32_t bias[TBL_BANKS][TBL_DEPTH],
                            const tbl32_t mult[TBL_BANKS][TBL_DEPTH], const tbl8_t shift[TBL_BANKS][TBL_DEPTH],
                            const double scale[F64_BANKS][MAX_COUT / F64_BANKS], const dwblk_t wdw[DW_WT_ENTRIES],
                            const tbl32_t dw_bias[TBL_BANKS][TBL_DEPTH], const tbl32_t dw_mult[TBL_BANKS][TBL_DEPTH],
@@ -201,7 +202,7 @@ static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_
 #pragma HLS STREAM variable=conv_out depth=64
     hls::stream<lanes_t> dw_out;
 #pragma HLS STREAM variable=dw_out depth=64
-    conv_stage(d, fm_in, fm_in_b, wt, wt_b, bias, mult, shift, scale, conv_out);
+    conv_stage(d, fm_in, fm_in_b, wt, wt_b, wt_c, wt_d, bias, mult, shift, scale, conv_out);
     dw_stage(d, conv_out, dw_out, wdw, dw_bias, dw_mult, dw_shift);
     pipe_write(d, dw_out, fm_in2, fm_out);
 }

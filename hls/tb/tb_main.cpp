@@ -574,7 +574,8 @@ int main(int argc, char **argv) {
             return 1;
         }
         if (L.on_engine) {
-            engine_top(d, arena.data(), arena.data(), arena.data(), arena.data(), image.data(), image.data());
+            engine_top(d, arena.data(), arena.data(), arena.data(), arena.data(), image.data(), image.data(),
+                       image.data(), image.data());
         } else {
             std::vector<int8_t> a, b, r;
             unpack(arena, in1, a);

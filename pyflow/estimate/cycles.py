@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pyflow.estimate.iterations import (TBL_SET_WORDS, conv_blocks, conv_view, dw_strips, dw_view, iteration_counts,
                                         read_runs, write_runs)
 from pyflow.hls.codegen import Layer
-from pyflow.hls.config import MIN_PHASE, W_DEPTH, EngineConfig
+from pyflow.hls.config import MIN_PHASE, W_DEPTH, W_LOADERS, EngineConfig
 from pyflow.hls.loops import BY_ID
 
 
@@ -100,8 +100,8 @@ class Stage:
 
 
 def conv_stage(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: float) -> Stage:
-    """conv_blocks: per block the six processes side by side (two x loaders and two weight loaders, each on its own
-    port, the MAC array, the emitter); the first block's load, then per block the slowest
+    """conv_blocks: per block the eight processes side by side (two x loaders and four weight loaders, each on its
+    own port, the MAC array, the emitter); the first block's load, then per block the slowest
     of (next block's load, this block's weights and MAC, the previous block's emit, this block's DDR bytes), then
     the last block's emit."""
     bb = cfg.bus_bytes
@@ -118,11 +118,11 @@ def conv_stage(f: dict, cfg: EngineConfig, t: Timing, a: Assumptions, ddr_bpc: f
 
     for k in blocks:
         load.append(max(x_loader(h) for h in k.halves))  # the two x loaders side by side, one port each
-        wload.append(loop_call("CONV_W_LOAD", k.w_load // 2, t, a, R))  # the two weight loaders, likewise
+        wload.append(loop_call("CONV_W_LOAD", k.w_load // W_LOADERS, t, a, R))  # the weight loaders, likewise
         m = loop_call("CONV_MAC", k.mac, t, a)
         if k is not blocks[0]:  # the loaders of this block start W_DEPTH phases before the last one ends
-            phase = max(k.n, cfg.w_half, MIN_PHASE)
-            m += max(0, R + cfg.w_half - W_DEPTH * phase)
+            phase = max(k.n, cfg.w_part, MIN_PHASE)
+            m += max(0, R + cfg.w_part - W_DEPTH * phase)
         if f["fc_double"]:
             m += loop_call("CONV_FC_REQUANT", f["out_c"], t, a)
         mac.append(m)
@@ -199,15 +199,18 @@ def pipeline_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, 
     if f["add_on"]:
         ddr_bytes["in"] += out_bytes
     stages["ddr"] = _ddr_cycles(sum(ddr_bytes.values()), ddr_bpc)
+    # S_AXI_HPC0 carries two bundles (engine.cpp): weight part 3 and the ADD's second input, one word per cycle
+    conv_weights = first.ddr["weights"] if f["conv_on"] else 0
+    stages["hpc0"] = conv_weights // W_LOADERS // bb + (out_bytes // bb if f["add_on"] else 0)
     # the chain on its FIFOs: a stage starts with the first word of the one in front of it, cannot run faster than
     # itself, and ends no earlier than the stage in front of it plus its own tail
     start_mid = first.first
     end_mid = max(start_mid + middle.cycles, first.cycles + middle.tail)
     start_w = start_mid + middle.first
     end_w = max(start_w + writer, end_mid + t.depth[label] + W)
-    cycles = prologue + max(end_w, stages["ddr"])
+    cycles = prologue + max(end_w, stages["ddr"], stages["hpc0"])
     stages["tables"] = prologue
-    bound = max((k for k in ("load", "weights", "mac", "emit", "dw", "store", "ddr") if k in stages),
+    bound = max((k for k in ("load", "weights", "mac", "emit", "dw", "store", "ddr", "hpc0") if k in stages),
                 key=lambda k: stages[k])
     return LayerCycles(stages, cycles, bound, ddr_bytes)
 

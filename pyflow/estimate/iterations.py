@@ -31,7 +31,7 @@ class ConvBlock:
     """One block of conv.h: its pixels and the words each of its loops moves / iterates."""
     n: int
     halves: tuple  # the two x loaders' XLoad (half 0: the first ceil(n/2) pixels, half 1: the rest)
-    w_load: int  # CONV_W_LOAD words, both weight loaders (W_HALF per slice each)
+    w_load: int  # CONV_W_LOAD words, all weight loaders (W_PART per slice each)
     mac: int  # CONV_MAC iterations
     store: int  # CONV_EMIT iterations (pairs of words, or words when EMIT_WORDS = 1)
 
@@ -80,7 +80,7 @@ def conv_blocks(f: dict, cfg: EngineConfig) -> list[ConvBlock]:
         n0 = _cdiv(n, 2)
         roll = bool(f["band_roll"]) and b > 0
         halves = (_x_load(f, oy, ox0, n0, roll), _x_load(f, oy, ox0 + n0, n - n0, roll))
-        phase = max(n, cfg.w_half, MIN_PHASE)
+        phase = max(n, cfg.w_part, MIN_PHASE)
         per_pixel = _cdiv(f["cw_out"], 2) if cfg.emit_words == 2 else f["cw_out"]
         blocks.append(ConvBlock(n, halves, f["tiles"] * f["slices"] * cfg.w_words, f["tiles"] * f["slices"] * phase,
                                 n * per_pixel))

@@ -26,7 +26,7 @@ LUT_PER_AXI_BIT, FF_PER_AXI_BIT = 20, 30
 LUT_DIVIDER, FF_DIVIDER = 1100, 1900  # one average-pool divider (32-bit, pipelined); pool.h has two
 LUT_DOUBLE, FF_DOUBLE = 1500, 2200  # sitofp + dmul + round, one unit
 LUT_CONTROL, FF_CONTROL = 8000, 10000
-AXI_PORTS = 6  # gmem_fm_rd, gmem_fm_rd_b, gmem_fm_rd2, gmem_fm_wr, gmem_wt, gmem_wt_b (engine.cpp)
+AXI_PORTS = 8  # gmem_fm_rd, gmem_fm_rd_b, gmem_fm_rd2, gmem_fm_wr, gmem_wt, gmem_wt_b, gmem_wt_c, gmem_wt_d (engine.cpp)
 AXI_FIFO_BRAM = 4  # BRAM_18K per m_axi port (read / write data FIFOs for 16 outstanding 64-beat bursts)
 
 
@@ -123,7 +123,7 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
                                         + c.o_words * lutram_luts(tbl_depth, 8 * bb)),
         "m_axi ports": AXI_PORTS * bits * LUT_PER_AXI_BIT,
         "pool dividers (2)": 2 * LUT_DIVIDER,
-        f"weight FIFOs ws_a, ws_b ({W_DEPTH} deep, SRL: one LUT per bit)": 8 * c.pi * c.po * -(-W_DEPTH // 32),
+        f"weight FIFOs ws_0 .. ws_3 ({W_DEPTH} deep, SRL: one LUT per bit)": 8 * c.pi * c.po * -(-W_DEPTH // 32),
         "control / s_axilite": LUT_CONTROL,
     }
     ff = {

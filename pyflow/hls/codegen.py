@@ -215,7 +215,7 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
 # The fields of one op's record (op-local names; pyflow.hls.steps maps them into the step's descriptor).
 RECORD_FIELDS = ("op", "in_addr", "in_h", "in_w", "in_c", "cw_in", "out_addr", "out_h", "out_w", "out_c", "cw_out",
                  "k_h", "k_w", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult",
-                 "in2_addr", "wt_addr", "wt2_addr", "tbl_addr", "scale_addr", "in_offset",
+                 "in2_addr", "wt_addr", "tbl_addr", "scale_addr", "in_offset",
                  "in2_offset", "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult",
                  "in1_shift", "in2_mult", "in2_shift", "out_mult", "out_shift", "fc_double")
 
@@ -298,8 +298,7 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         f.update(conv_fields(cfg, what, ih, iw, ic, oh, ow, oc, kh, kw, f["stride_h"], f["stride_w"], f["dil_h"],
                              f["dil_w"], f["pad_top"], f["pad_left"]))
         f["fc_double"] = int(kind == "FULLY_CONNECTED" and flavor == "litert")
-        first, second = conv_weight_image(cfg, f, weights.astype(np.int8))
-        f["wt_addr"], f["wt2_addr"] = image.add(first), image.add(second)
+        f["wt_addr"] = image.add(conv_weight_image(cfg, f, weights.astype(np.int8)))
         _add_tables(image, f, bias, p.requant, oc, bb, what)
         if kind == "FULLY_CONNECTED":
             scale = np.ascontiguousarray(_per_channel(p.requant.effective_scale, oc), dtype="<f8")

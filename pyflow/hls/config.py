@@ -22,6 +22,8 @@ DW_MULS = ("fabric", "dsp")  # where the depthwise tap products go (BIND_OP impl
 ONCHIP_BUDGET_BYTES = 2 * 1024 * 1024
 
 
+W_LOADERS = 4  # conv weight loaders, each on its own m_axi port (conv.h conv_load_w<H>, engine_types.h)
+
 def _pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
@@ -73,10 +75,10 @@ class EngineConfig:
         return self.pi * self.po // self.bus_bytes
 
     @property
-    def w_half(self) -> int:
-        """Bus words per half weight slice (PO/2 output channels): what each of the two weight loaders moves
-        per MAC phase."""
-        return self.w_words // 2
+    def w_part(self) -> int:
+        """Bus words per part weight slice (PO / W_LOADERS output channels): what each of the weight loaders
+        moves per MAC phase."""
+        return self.w_words // W_LOADERS
 
     @property
     def xbuf_slices(self) -> int:

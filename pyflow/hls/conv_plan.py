@@ -6,14 +6,14 @@ rows: a whole kernel row (KW x cw_in words) when the columns are not dilated, on
 pointwise (1x1 stride 1) windows are one segment of cw_in words read straight from the feature map. Each segment is
 cut into ``chunks`` slices of X_WORDS bus words (PI bytes, the last one zero-padded): S = n_seg x chunks slices.
 The weights are the same slices, PO output channels at a time: tile t, slice s = PI x PO bytes, byte po * PI + pi,
-stored as two halves for the two weight loaders: output channels [0, PO/2) of every slice, then [PO/2, PO).
+stored as four parts for the four weight loaders: output channels [0, PO/4) of every slice, then [PO/4, PO/2), ...
 """
 from __future__ import annotations
 
 import numpy as np
 
 from pyflow.errors import FlowError
-from pyflow.hls.config import MIN_PHASE, EngineConfig
+from pyflow.hls.config import MIN_PHASE, W_LOADERS, EngineConfig
 
 TRIP_BITS, INDEX_BITS = 24, 16  # the narrow counters of CONV_MAC and DW_STEP (hls/src/engine_types.h)
 
@@ -113,10 +113,11 @@ def window_positions(cfg: EngineConfig, f: dict, kh: int, kw: int, ic: int) -> n
     return np.concatenate(out)
 
 
-def conv_weight_image(cfg: EngineConfig, f: dict, weights: np.ndarray) -> tuple[bytes, bytes]:
-    """weights (O, KH, KW, I) int8 -> the two halves the weight loaders stream (conv.h conv_load_w<H>): half h is
-    T x S half slices of PO/2 x PI bytes, output channel t*PO + h*PO/2 + po and window byte s*PI + pi at byte
-    po * PI + pi of half slice (t, s); zero where the window byte is padding or the channel does not exist."""
+def conv_weight_image(cfg: EngineConfig, f: dict, weights: np.ndarray) -> bytes:
+    """weights (O, KH, KW, I) int8 -> the W_LOADERS parts the weight loaders stream (conv.h conv_load_w<H>), one
+    after another: part h is T x S part slices of PO/4 x PI bytes, output channel t*PO + h*PO/4 + po and window
+    byte s*PI + pi at byte po * PI + pi of part slice (t, s); zero where the window byte is padding or the channel
+    does not exist."""
     oc, kh, kw, ic = weights.shape
     pos = window_positions(cfg, f, kh, kw, ic)  # (S * PI,)
     flat = np.concatenate([weights.reshape(oc, -1), np.zeros((oc, 1), weights.dtype)], axis=1)
@@ -124,6 +125,6 @@ def conv_weight_image(cfg: EngineConfig, f: dict, weights: np.ndarray) -> tuple[
     t, s = f["tiles"], f["slices"]
     full = np.zeros((t * cfg.po, s * cfg.pi), np.int8)
     full[:oc] = rows
-    # (T, [2, PO/2], S, PI) -> (2, T, S, PO/2, PI)
-    halves = np.ascontiguousarray(full.reshape(t, 2, cfg.po // 2, s, cfg.pi).transpose(1, 0, 3, 2, 4))
-    return halves[0].tobytes(), halves[1].tobytes()
+    # (T, [W_LOADERS, PO/4], S, PI) -> (W_LOADERS, T, S, PO/4, PI)
+    parts = full.reshape(t, W_LOADERS, cfg.po // W_LOADERS, s, cfg.pi).transpose(1, 0, 3, 2, 4)
+    return np.ascontiguousarray(parts).tobytes()

@@ -65,10 +65,10 @@ LOOPS: tuple[Loop, ...] = (
          "one word in, one band word written", axi="read"),
     Loop("CONV_GATHER", "conv_gather (conv.h; two instances)", "blocks x pixels x slices (both halves)", {"band": (1, 0), "xbuf": (0, 1)}, 1,
          "each of the X_WORDS band banks read once at its own address, rotated into one slice", depth="4"),
-    Loop("CONV_W_LOAD", "conv_load_w<0> and <1> (conv.h, one m_axi port each)",
-         "blocks x tiles x slices x W_WORDS (W_HALF per instance)", {}, 1,
+    Loop("CONV_W_LOAD", "conv_load_w<0> .. <3> (conv.h, one m_axi port each)",
+         "blocks x tiles x slices x W_WORDS (W_PART per instance)", {}, 1,
          "one word in, shifted into the register half slice; a full half slice goes into the FIFO", axi="read"),
-    Loop("CONV_MAC", "conv_mac (conv.h)", "blocks x tiles x slices x max(pixels, W_HALF, MIN_PHASE)",
+    Loop("CONV_MAC", "conv_mac (conv.h)", "blocks x tiles x slices x max(pixels, W_PART, MIN_PHASE)",
          {"xbuf": (1, 0), "acc": (1, 1), "xsum": (1, 1), "bias": (1, 0), "mult": (1, 0), "shift": (1, 0),
           "obuf": (0, 1), "fcacc": (0, 1)}, 1,
          "weights in registers for a whole phase (two half slices read from two FIFOs at its start); one slice "

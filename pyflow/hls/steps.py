@@ -33,7 +33,7 @@ _DW_NAMES = {"in_h": "dw_in_h", "in_w": "dw_in_w", "in_c": "dw_in_c", "cw_in": "
              "act_max": "dw_act_max", "strip_w": "strip_w", "n_strips": "n_strips", "blocks": "blocks",
              "tb_cols": "tb_cols", "rows_read": "rows_read", "dw_in_pixels": "dw_in_pixels", "dw_lag": "dw_lag"}
 _CONV_NAMES = {name: name for name in ("k_h", "k_w", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top",
-                                       "pad_left", "wt_addr", "wt2_addr", "tbl_addr", "scale_addr",
+                                       "pad_left", "wt_addr", "tbl_addr", "scale_addr",
                                        "in_offset", "out_offset", "weights_offset", "act_min", "act_max",
                                        "fc_double", "pointwise", "blk", "n_blocks", "segs", "slices", "tiles",
                                        "seg_words", "chunks", "seg_cols", "band_row", "band_roll")}
