@@ -93,9 +93,10 @@ def test_iteration_counts_by_hand_for_the_stem(effnet):
     it = iteration_counts(layer, cfg)
     pixels = 112 * 112
     assert it["CONV_GATHER"] == pixels * 9
-    assert it["CONV_MAC"] == 112 * 2 * 9 * 112  # blocks x tiles x slices x max(112 pixels, W_HALF 8, 16)
-    # the 2 x 9 slices of 16 x 16 bytes per block, as two halves of 8 words (one per weight loader)
-    assert it["CONV_W_LOAD"] == 112 * 2 * 9 * (8 + 8)
+    # blocks x (the first slice's W_PART = 4 words + tiles x slices x max(112 pixels, W_PART 4, 16))
+    assert it["CONV_MAC"] == 112 * (4 + 2 * 9 * 112)
+    # the 2 x 9 slices of 16 x 16 bytes per block, as four parts of 4 words (one per weight loader)
+    assert it["CONV_W_LOAD"] == 112 * 2 * 9 * 4 * 4
     assert it["CONV_EMIT"] == it["PIPE_COPY"] == it["PIPE_WRITE"] == pixels * 2
     # SAME, stride 2: pad_top 0, pad_left 0. Each block (an output row) is loaded in two halves of 56 pixels,
     # each through its own band of 55 * 2 + 3 = 113 columns: half 0 reads input columns 0..112, half 1 columns
@@ -122,8 +123,8 @@ def test_iteration_counts_by_hand_for_the_space_to_depth_stem(effnet):
     it = iteration_counts(layer, cfg)
     pixels = 112 * 112
     assert it["CONV_GATHER"] == pixels * 4
-    assert it["CONV_MAC"] == 112 * 2 * 4 * 112
-    assert it["CONV_W_LOAD"] == 112 * 2 * 4 * (8 + 8)
+    assert it["CONV_MAC"] == 112 * (4 + 2 * 4 * 112)
+    assert it["CONV_W_LOAD"] == 112 * 2 * 4 * 4 * 4
     assert it["CONV_EMIT"] == it["PIPE_WRITE"] == pixels * 2
     # halves of 56 pixels, each band 55 + 2 = 57 columns: half 0 reads block columns 0..56, half 1 columns
     # 56..112, column 112 is padding. The band rolls (whole rows, stride 1 < 2 kernel rows): block 0 loads block

@@ -22,12 +22,15 @@
 //               its own band) and a gather of the windows: a window is d.n_seg segments of d.seg_words
 //               contiguous band words (a kernel row, or one tap when dilated), each cut into d.chunks slices.
 // conv_load_w<H> output channels [H * PO/4, (H+1) * PO/4) of every weight slice of the layer (W_PART bus words a
-//               slice), one burst per block: the parameter image holds the layer's four parts one after another
-//               from d.wt_addr (part H at d.wt_addr + H * tiles * slices * W_PART).
+//               slice), one burst per block, one bus word per cycle into its FIFO: the parameter image holds the
+//               layer's four parts one after another from d.wt_addr (part H at d.wt_addr + H * tiles * slices *
+//               W_PART).
 // conv_mac      T = d.tiles output-channel tiles of PO x S slices; one phase per (tile, slice): the PI x PO
 //               weight slice is held in registers while the block's pixels stream past (one pixel per cycle,
 //               PI x PO MACs in PI x PO / 2 DSP48E2s: two output channels per multiplier, dsp_pack.h), partial
-//               sums in the acc RAM; the last slice requantizes PO channels into obuf.
+//               sums in the acc RAM; the last slice requantizes PO channels into obuf. The next slice shifts into
+//               shadow registers one word per loader per cycle during a phase's first W_PART cycles (the first
+//               slice in W_PART cycles before phase 0), so the FIFOs from the loaders are one bus word wide.
 //               Every phase lasts L = max(pixels, W_PART, MIN_PHASE) cycles: W_PART is what each weight loader
 //               needs per slice, MIN_PHASE keeps a pixel's acc read-modify-write MIN_PHASE cycles apart.
 // conv_emit     the block's outputs, pixel by pixel (all channels, NHWC raster order), into the next stage.
@@ -277,37 +280,20 @@ static void conv_load_x(const layer_desc_t d, int32_t b, const bus_t *fm, xslice
 
 // ------------------------------------------------------------------------------------------------ weights
 // Output channels [H * PO/4, (H+1) * PO/4) of all T x S slices of the layer (one burst of part H), each
-// PO/4 x PI bytes = W_PART bus words in the order of wpart_t.
+// PO/4 x PI bytes = W_PART bus words (byte po * PI + pi of a part slice: output channel po, input pi), one word
+// per cycle into the FIFO.
 template <int H>
-static void conv_load_w(const layer_desc_t d, const bus_t *wt, hls::stream<wpart_t> &ws) {
-    lanes_t sreg[W_PART];  // a shift register of the part slice's words: word W_PART-1 is the newest
-#pragma HLS ARRAY_PARTITION variable=sreg complete
+static void conv_load_w(const layer_desc_t d, const bus_t *wt, hls::stream<lanes_t> &ws) {
     const int32_t words = d.tiles * d.slices * W_PART;
     const int32_t base = d.wt_addr + H * words;
-    int32_t k = 0;  // bus words in the part slice so far
 CONV_W_LOAD:
     for (int32_t i = 0; i < words; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*W_PART
         ENGINE_ITER(LOOP_CONV_W_LOAD);
-        for (int32_t j = 0; j < W_PART - 1; ++j) {
-#pragma HLS UNROLL
-            sreg[j] = sreg[j + 1];
-        }
-        unpack_word(wt[base + i], sreg[W_PART - 1].b);
-        if (++k == W_PART) {
-            wpart_t s;
-            for (int32_t po = 0; po < PO / W_LOADERS; ++po) {
-#pragma HLS UNROLL
-                for (int32_t pi = 0; pi < PI; ++pi) {
-#pragma HLS UNROLL
-                    const int32_t byte = po * PI + pi;  // static: word byte / BUS_BYTES, lane byte % BUS_BYTES
-                    s.w[po][pi] = sreg[byte / BUS_BYTES].b[byte % BUS_BYTES];
-                }
-            }
-            ws.write(s);
-            k = 0;
-        }
+        lanes_t v;
+        unpack_word(wt[base + i], v.b);
+        ws.write(v);
     }
 }
 
@@ -337,8 +323,8 @@ static inline oword_t conv_requant(const layer_desc_t &d, int32_t t, const int32
 }
 
 static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF_HALF],
-                     const xslice_t xbuf_b[XBUF_HALF], hls::stream<wpart_t> &ws_0, hls::stream<wpart_t> &ws_1,
-                     hls::stream<wpart_t> &ws_2, hls::stream<wpart_t> &ws_3,
+                     const xslice_t xbuf_b[XBUF_HALF], hls::stream<lanes_t> &ws_0, hls::stream<lanes_t> &ws_1,
+                     hls::stream<lanes_t> &ws_2, hls::stream<lanes_t> &ws_3,
                      const tbl32_t bias[TBL_BANKS][TBL_DEPTH], const tbl32_t mult[TBL_BANKS][TBL_DEPTH],
                      const tbl8_t shift[TBL_BANKS][TBL_DEPTH], const double scale[F64_BANKS][MAX_COUT / F64_BANKS], oword_t obuf[OBUF_WORDS]) {
     static accw_t acc[P_MAX];  // partial sums of the block's pixels for the current tile
@@ -359,6 +345,8 @@ static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF
 
     wpack_t wp[PO / 2][PI];  // the current weight slice in registers, output channels 2k+1 / 2k packed (dsp_pack.h)
 #pragma HLS ARRAY_PARTITION variable=wp complete dim=0
+    lanes_t shadow[W_LOADERS][W_PART];  // the next slice: per loader a shift register, word W_PART-1 the newest
+#pragma HLS ARRAY_PARTITION variable=shadow complete dim=0
     static conv_block_t walk;
     const int32_t n = conv_block_next(d, b, walk).n;
     const int32_t n0 = (n + 1) >> 1;  // pixels in xbuf_a; the rest in xbuf_b
@@ -371,8 +359,9 @@ static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF
 #else
     const bool fc_double = d.fc_double != 0;
 #endif
-    const trip_t trips = d.tiles * S * L;
+    const trip_t trips = W_PART + d.tiles * S * L;  // the first slice's words, then the phases
     idx_t p = 0, s = 0, t = 0, xa = 0, oa = 0;  // pixel (phase cycle), slice, tile, xbuf_a|b / obuf address
+    idx_t fill = 0;                             // words of the first slice shifted in
 CONV_MAC:
     for (trip_t i = 0; i < trips; ++i) {
 #pragma HLS PIPELINE II=1
@@ -382,23 +371,44 @@ CONV_MAC:
 #pragma HLS DEPENDENCE variable=acc type=inter direction=RAW distance=MIN_PHASE dependent=true
 #pragma HLS DEPENDENCE variable=xsum type=inter direction=RAW distance=MIN_PHASE dependent=true
         ENGINE_ITER(LOOP_CONV_MAC);
-        if (p == 0) {
-            wpart_t s[W_LOADERS];  // part h: output channels h * PO/4 .. (h+1) * PO/4 - 1
-#pragma HLS ARRAY_PARTITION variable=s complete
-            s[0] = ws_0.read();
-            s[1] = ws_1.read();
-            s[2] = ws_2.read();
-            s[3] = ws_3.read();
+        const bool filling = fill < W_PART;
+        // a phase starts: the slice in the shadow registers becomes the array's (part h: output channels
+        // h * PO/4 .., byte po * PI + pi at word byte / BUS_BYTES, lane byte % BUS_BYTES: static positions)
+        if (!filling && p == 0) {
             for (int32_t h = 0; h < W_LOADERS; ++h) {
 #pragma HLS UNROLL
                 for (int32_t k = 0; k < PO / W_LOADERS / 2; ++k) {
 #pragma HLS UNROLL
                     for (int32_t pi = 0; pi < PI; ++pi) {
 #pragma HLS UNROLL
-                        wp[h * (PO / W_LOADERS / 2) + k][pi] = pack_weights(s[h].w[2 * k + 1][pi], s[h].w[2 * k][pi]);
+                        const int32_t lo = (2 * k) * PI + pi, hi = (2 * k + 1) * PI + pi;
+                        wp[h * (PO / W_LOADERS / 2) + k][pi] =
+                            pack_weights(shadow[h][hi / BUS_BYTES].b[hi % BUS_BYTES],
+                                         shadow[h][lo / BUS_BYTES].b[lo % BUS_BYTES]);
                     }
                 }
             }
+        }
+        // the next slice's words (none after the last phase), one per loader
+        if (filling || (p < W_PART && !(t == d.tiles - 1 && s == S - 1))) {
+            lanes_t w[W_LOADERS];
+#pragma HLS ARRAY_PARTITION variable=w complete
+            w[0] = ws_0.read();
+            w[1] = ws_1.read();
+            w[2] = ws_2.read();
+            w[3] = ws_3.read();
+            for (int32_t h = 0; h < W_LOADERS; ++h) {
+#pragma HLS UNROLL
+                for (int32_t j = 0; j < W_PART - 1; ++j) {
+#pragma HLS UNROLL
+                    shadow[h][j] = shadow[h][j + 1];
+                }
+                shadow[h][W_PART - 1] = w[h];
+            }
+        }
+        if (filling) {
+            ++fill;
+            continue;
         }
         if (p < n) {
             const xslice_t x = p < n0 ? OC_RD(xbuf_a, xa) : OC_RD(xbuf_b, xa);
@@ -579,12 +589,12 @@ CONV_BLOCK:
         oword_t obuf[OBUF_WORDS];  // ping-pong (PIPO) between conv_mac and conv_emit
 #pragma HLS AGGREGATE variable=obuf
 #pragma HLS BIND_STORAGE variable=obuf type=ram_s2p impl=BIG_RAM
-        hls::stream<wpart_t> ws_0, ws_1, ws_2, ws_3;  // part weight slices: the loaders run W_DEPTH phases ahead
-#pragma HLS STREAM variable=ws_0 depth=W_DEPTH
-#pragma HLS STREAM variable=ws_1 depth=W_DEPTH
-#pragma HLS STREAM variable=ws_2 depth=W_DEPTH
-#pragma HLS STREAM variable=ws_3 depth=W_DEPTH
-// PO/4 x PI x 8 bits wide, W_DEPTH deep: shift-register FIFOs (one SRL LUT per bit), not ~50 block RAMs of width
+        hls::stream<lanes_t> ws_0, ws_1, ws_2, ws_3;  // weight words: the loaders run W_DEPTH slices ahead
+#pragma HLS STREAM variable=ws_0 depth=W_FIFO
+#pragma HLS STREAM variable=ws_1 depth=W_FIFO
+#pragma HLS STREAM variable=ws_2 depth=W_FIFO
+#pragma HLS STREAM variable=ws_3 depth=W_FIFO
+// one bus word wide, W_DEPTH x W_PART deep: shift-register FIFOs (one SRL32 per bit and 32 entries)
 #pragma HLS BIND_STORAGE variable=ws_0 type=fifo impl=srl
 #pragma HLS BIND_STORAGE variable=ws_1 type=fifo impl=srl
 #pragma HLS BIND_STORAGE variable=ws_2 type=fifo impl=srl

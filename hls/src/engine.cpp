@@ -100,7 +100,7 @@ void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, con
     // All depthwise weights of the step: one DW_TB x DW_TB tap block of BUS_BYTES channels per word.
     static dwblk_t wdw[DW_WT_ENTRIES];
 #pragma HLS AGGREGATE variable=wdw
-#pragma HLS BIND_STORAGE variable=wdw type=ram_s2p impl=bram
+#pragma HLS BIND_STORAGE variable=wdw type=ram_s2p impl=DW_WT_RAM
 
     const bool pooling = desc.op == OP_AVG_POOL || desc.op == OP_MAX_POOL || desc.op == OP_MEAN;
     if (pooling) {

@@ -65,12 +65,9 @@ struct tbl32_t {
 struct tbl8_t {
     int8_t v[BUS_BYTES];
 };
-// A part of a PI x PO weight slice of the MAC array (PO / W_LOADERS output channels): what each weight loader
-// hands to the MAC array per phase.
+// The conv weight loaders (conv.h conv_load_w<H>): each streams PO / W_LOADERS output channels of every slice.
 #define W_LOADERS 4
-struct wpart_t {
-    int8_t w[PO / W_LOADERS][PI];
-};
+#define W_FIFO (W_DEPTH * W_PART)  // words each weight FIFO holds: W_DEPTH slices
 
 // Counters of the hottest pipelined loops (CONV_MAC per block, DW_STEP per step), narrowed to what their trip
 // counts need, so that their increment / compare carry chains stay short; the generator checks that every layer

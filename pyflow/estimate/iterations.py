@@ -82,8 +82,8 @@ def conv_blocks(f: dict, cfg: EngineConfig) -> list[ConvBlock]:
         halves = (_x_load(f, oy, ox0, n0, roll), _x_load(f, oy, ox0 + n0, n - n0, roll))
         phase = max(n, cfg.w_part, MIN_PHASE)
         per_pixel = _cdiv(f["cw_out"], 2) if cfg.emit_words == 2 else f["cw_out"]
-        blocks.append(ConvBlock(n, halves, f["tiles"] * f["slices"] * cfg.w_words, f["tiles"] * f["slices"] * phase,
-                                n * per_pixel))
+        mac = cfg.w_part + f["tiles"] * f["slices"] * phase  # the first slice into the shadow registers, phases
+        blocks.append(ConvBlock(n, halves, f["tiles"] * f["slices"] * cfg.w_words, mac, n * per_pixel))
     return blocks
 
 

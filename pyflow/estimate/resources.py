@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pyflow.hls.config import MIN_PHASE, W_DEPTH, EngineConfig
+from pyflow.hls.config import MIN_PHASE, W_DEPTH, W_LOADERS, EngineConfig
 from pyflow.vitis.boards import Board
 
 # DSP48E2 per operator, as Vitis HLS maps them on UltraScale+: int8 x int8 one DSP; int32 x int32 -> int64
@@ -94,8 +94,6 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
         f"fcacc[{c.max_cout // c.po}] ({c.po} x int32)": bram18(c.max_cout // c.po, 32 * c.po),
         f"line buffer lb ({lb_banks} banks of {c.dw_lb_pairs} x {2 * bits} bit)":
             lb_banks * bram18(c.dw_lb_pairs, 2 * bits),
-        f"depthwise weights wdw[{c.dw_wt_entries}] ({c.dw_taps} x {bits} bit)":
-            bram18(c.dw_wt_entries, c.dw_taps * bits),
         f"scale ({bb // 8} banks of {c.max_cout // (bb // 8)} doubles)": (bb // 8) * bram18(c.max_cout // (bb // 8),
                                                                                            64) if double_fc else 0,
         f"m_axi adapters ({AXI_PORTS} ports)": AXI_PORTS * AXI_FIFO_BRAM,
@@ -106,6 +104,11 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
            f"obuf ping-pong (2 x {c.obuf_words} x {8 * c.po} bit)": (2, c.obuf_words, 8 * c.po),
            f"two bands ({2 * c.x_words} banks of {band_depth} x {bits} bit)": (2 * c.x_words, band_depth, bits)}
     urams = {}
+    wdw = f"depthwise weights wdw[{c.dw_wt_entries}] ({c.dw_taps} x {bits} bit)"
+    if c.dw_wt_ram == "uram":
+        urams[wdw] = uram(c.dw_wt_entries, c.dw_taps * bits)
+    else:
+        bram[wdw] = bram18(c.dw_wt_entries, c.dw_taps * bits)
     for name, (banks, depth, width) in big.items():
         if c.big_ram == "uram":
             urams[name] = banks * uram(depth, width)
@@ -123,7 +126,8 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
                                         + c.o_words * lutram_luts(tbl_depth, 8 * bb)),
         "m_axi ports": AXI_PORTS * bits * LUT_PER_AXI_BIT,
         "pool dividers (2)": 2 * LUT_DIVIDER,
-        f"weight FIFOs ws_0 .. ws_3 ({W_DEPTH} deep, SRL: one LUT per bit)": 8 * c.pi * c.po * -(-W_DEPTH // 32),
+        f"weight FIFOs ws_0 .. ws_3 ({W_DEPTH * c.w_part} x {bits} bit, SRL32: one LUT per bit and 32 entries)":
+            W_LOADERS * bits * -(-(W_DEPTH * c.w_part) // 32),
         "control / s_axilite": LUT_CONTROL,
     }
     ff = {
@@ -131,7 +135,7 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
         f"depthwise tap multipliers in fabric ({bb} lanes x {c.dw_taps})":
             bb * c.dw_taps * FF_MUL8 if c.dw_mul == "fabric" else 0,
         "requantization lanes": (c.po + bb + 3 * bb + 1) * FF_PER_MBQM,
-        "weight slice registers (the loaders' shift registers, the array's)": 2 * 8 * c.pi * c.po,
+        "weight slice registers (the array's and the shadow shift registers)": 2 * 8 * c.pi * c.po,
         "m_axi ports": AXI_PORTS * bits * FF_PER_AXI_BIT,
         "pool dividers (2)": 2 * FF_DIVIDER,
         "control / s_axilite": FF_CONTROL,
@@ -142,7 +146,8 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
     notes = ["conv MAC array: two int8 MACs per DSP48E2 (hls/src/dsp_pack.h, groups of 4 per DSP cascade); "
              + ("depthwise taps: int8 products in LUTs (BIND_OP impl=fabric in depthwise_conv.h), no DSPs"
               if c.dw_mul == "fabric" else "depthwise taps: one int8 product per DSP (dw_mul=dsp)"),
-             f"xbuf / obuf / band in {c.big_ram.upper()} (big_ram), the other RAMs in BRAM, the per-channel tables "
+             f"xbuf / obuf / band in {c.big_ram.upper()} (big_ram), wdw in {c.dw_wt_ram.upper()} (dw_wt_ram), the "
+             "other RAMs in BRAM, the per-channel tables "
              "in LUTRAM, as the BIND_STORAGE pragmas in hls/src say",
              "LUT / FF are rough per-unit figures; csynth replaces them"]
     return Resources(dsp, {k: v for k, v in bram.items() if v}, urams, lut, ff, board.available(), notes)

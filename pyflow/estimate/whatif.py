@@ -24,7 +24,7 @@ _SMALL = {"xbuf_bytes": 16 * 1024, "obuf_bytes": 16 * 1024, "band_bytes": 16 * 1
 PROFILES = {
     "big/lut": {},  # the EngineConfig defaults
     "big/dsp": {"dw_mul": "dsp"},
-    "small/3x3": {**_SMALL, "dw_tb": 3, "dw_rows": 5, "dw_kmax": 5, "dw_mul": "dsp"},
+    "small/3x3": {**_SMALL, "dw_tb": 3, "dw_rows": 5, "dw_kmax": 5, "dw_mul": "dsp", "dw_wt_ram": "uram"},
 }
 UTIL_LIMIT = 0.85  # a configuration "fits" when DSP, BRAM, URAM, LUT and FF all stay within this share
 
@@ -39,6 +39,8 @@ def design_space(board: Board) -> list[tuple[str, EngineConfig]]:
     for pi, po, bits in ARRAYS:
         for profile, settings in PROFILES.items():
             for fuse in (True, False):
+                if not board.uram:  # parts without UltraRAM keep every buffer in block RAM
+                    settings = {**settings, "dw_wt_ram": "bram"}
                 cfg = EngineConfig(pi=pi, po=po, axi_bits=bits, fuse=fuse, big_ram=big_ram, **settings)
                 space.append((_name(cfg, profile), cfg))
     return space

@@ -46,6 +46,7 @@ class EngineConfig:
     fm_depth_bytes: int = 32 * 1024 * 1024  # largest activation arena a model may need (DDR region on a board)
     wt_depth_bytes: int = 8 * 1024 * 1024  # largest parameter image
     big_ram: str = "uram"  # xbuf / obuf / band: "uram" (ZCU104, KV260, Alveo) or "bram" (parts without URAM)
+    dw_wt_ram: str = "bram"  # depthwise weights wdw: "bram", or "uram" where block RAM is the scarce one (KV260)
     fuse: bool = True  # expand conv + depthwise, conv + residual ADD as one step (pyflow/hls/steps.py)
     stem_s2d: bool = True  # a stride-2 conv on an image input runs over its 2x2 space-to-depth (pyflow/hls/stem.py)
     dw_mul: str = "fabric"  # depthwise tap products: "fabric" (LUTs, leaves the DSPs to the MAC array) or "dsp"
@@ -147,8 +148,9 @@ class EngineConfig:
             problems.append(f"dw_rows={self.dw_rows} must be in dw_tb..32")
         if not 1 <= self.dw_kmax <= self.dw_rows:
             problems.append(f"dw_kmax={self.dw_kmax} must be in 1..dw_rows={self.dw_rows} (a kernel's rows must fit)")
-        if self.big_ram not in BIG_RAMS:
-            problems.append(f"big_ram={self.big_ram!r} must be one of {', '.join(BIG_RAMS)}")
+        for name in ("big_ram", "dw_wt_ram"):
+            if getattr(self, name) not in BIG_RAMS:
+                problems.append(f"{name}={getattr(self, name)!r} must be one of {', '.join(BIG_RAMS)}")
         if self.dw_mul not in DW_MULS:
             problems.append(f"dw_mul={self.dw_mul!r} must be one of {', '.join(DW_MULS)}")
         if not 1 <= self.dw_lb_pairs <= 1 << 16:
@@ -177,7 +179,7 @@ class EngineConfig:
 def render_config_header(config: EngineConfig) -> str:
     c = config.validate()
     return render("engine_config.h.j2", c=c, min_phase=MIN_PHASE, w_depth=W_DEPTH, dw_gap=DW_GAP,
-                  big_ram=c.big_ram.upper(), dw_mul=c.dw_mul)
+                  big_ram=c.big_ram.upper(), dw_wt_ram=c.dw_wt_ram.upper(), dw_mul=c.dw_mul)
 
 
 def render_depth_header(fm_words: int, wt_words: int) -> str:

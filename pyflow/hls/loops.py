@@ -67,11 +67,12 @@ LOOPS: tuple[Loop, ...] = (
          "each of the X_WORDS band banks read once at its own address, rotated into one slice", depth="4"),
     Loop("CONV_W_LOAD", "conv_load_w<0> .. <3> (conv.h, one m_axi port each)",
          "blocks x tiles x slices x W_WORDS (W_PART per instance)", {}, 1,
-         "one word in, shifted into the register half slice; a full half slice goes into the FIFO", axi="read"),
-    Loop("CONV_MAC", "conv_mac (conv.h)", "blocks x tiles x slices x max(pixels, W_PART, MIN_PHASE)",
+         "one word in, into the FIFO", axi="read"),
+    Loop("CONV_MAC", "conv_mac (conv.h)", "blocks x (W_PART + tiles x slices x max(pixels, W_PART, MIN_PHASE))",
          {"xbuf": (1, 0), "acc": (1, 1), "xsum": (1, 1), "bias": (1, 0), "mult": (1, 0), "shift": (1, 0),
           "obuf": (0, 1), "fcacc": (0, 1)}, 1,
-         "weights in registers for a whole phase (two half slices read from two FIFOs at its start); one slice "
+         "weights in registers for a whole phase (the shadow registers copied at its start; the next slice "
+         "shifts in one word per FIFO per cycle in its first W_PART cycles); one slice "
          "of xbuf_a or xbuf_b, one acc word read and written (a pixel's entry "
          "again only L >= MIN_PHASE cycles later), one table entry per bank",
          depth="2 + 3 + log2(cfg.pi) + 1 + " + REQUANT_DEPTH + " + 1"),
