@@ -234,9 +234,11 @@ CONV_GATHER:
                 seg_base += col_step;
             } else {
                 kx = 0;
+                const idx_t via_wrap = next_row + wrap_step, straight = next_row + band_row;
+                const bool wraps = ky + 2 == wrap_ky;  // kernel row ky + 1 -> ky + 2 crosses into slot 0
                 if (++ky < d.k_h) {
                     seg_base = next_row;
-                    next_row += ky + 1 == wrap_ky ? wrap_step : band_row;
+                    next_row = wraps ? via_wrap : straight;
                 } else {
                     ky = 0;
                     seg_base = next_pix;
@@ -334,7 +336,7 @@ static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF
 #pragma HLS BIND_STORAGE variable=xsum type=ram_s2p impl=lutram
     static accw_t fcacc[MAX_COUT / PO];  // LiteRT FULLY_CONNECTED: raw accumulators per tile (one pixel)
 #pragma HLS AGGREGATE variable=fcacc
-#pragma HLS BIND_STORAGE variable=fcacc type=ram_s2p impl=bram
+#pragma HLS BIND_STORAGE variable=fcacc type=ram_s2p impl=lutram
     OC_DECLARE(acc, 1, OC_S2P);
     OC_DECLARE(xsum, 1, OC_S2P);
     OC_DECLARE(fcacc, 1, OC_S2P);
@@ -360,11 +362,17 @@ static void conv_mac(const layer_desc_t d, int32_t b, const xslice_t xbuf_a[XBUF
     const bool fc_double = d.fc_double != 0;
 #endif
     const trip_t trips = W_PART + d.tiles * S * L;  // the first slice's words, then the phases
+    const bool one_phase = d.tiles * S == 1;
     idx_t p = 0, s = 0, t = 0, xa = 0, oa = 0;  // pixel (phase cycle), slice, tile, xbuf_a|b / obuf address
     idx_t fill = 0;                             // words of the first slice shifted in
+    // the enables of the ~44k weight registers, as registers computed one iteration ahead (not a compare chain
+    // on the counters in the same cycle): the shadow slice becomes the array's; a word of the next slice shifts in
+    bool start = false, take = true, last_phase = one_phase;
 CONV_MAC:
     for (trip_t i = 0; i < trips; ++i) {
-#pragma HLS PIPELINE II=1
+// flushable pipeline: an empty weight FIFO or full obuf does not stall every stage of the array through one
+// clock-enable net
+#pragma HLS PIPELINE II=1 style=frp
 #pragma HLS LOOP_TRIPCOUNT min=1 max=MAX_COUT/PO*XBUF_SLICES*MIN_PHASE
 // a pixel's acc / xsum entry is read and written once per phase, so the same entry comes back L >= MIN_PHASE
 // iterations later: a true dependence at that distance (HLS keeps the read after the write, or reports II > 1)
@@ -374,7 +382,7 @@ CONV_MAC:
         const bool filling = fill < W_PART;
         // a phase starts: the slice in the shadow registers becomes the array's (part h: output channels
         // h * PO/4 .., byte po * PI + pi at word byte / BUS_BYTES, lane byte % BUS_BYTES: static positions)
-        if (!filling && p == 0) {
+        if (start) {
             for (int32_t h = 0; h < W_LOADERS; ++h) {
 #pragma HLS UNROLL
                 for (int32_t k = 0; k < PO / W_LOADERS / 2; ++k) {
@@ -390,7 +398,7 @@ CONV_MAC:
             }
         }
         // the next slice's words (none after the last phase), one per loader
-        if (filling || (p < W_PART && !(t == d.tiles - 1 && s == S - 1))) {
+        if (take) {
             lanes_t w[W_LOADERS];
 #pragma HLS ARRAY_PARTITION variable=w complete
             w[0] = ws_0.read();
@@ -408,6 +416,8 @@ CONV_MAC:
         }
         if (filling) {
             ++fill;
+            start = fill == W_PART;  // phase 0 next
+            take = !start || !one_phase;
             continue;
         }
         if (p < n) {
@@ -484,6 +494,12 @@ CONV_MAC:
             }
             xa = s;
             oa = t;
+            last_phase = t == d.tiles - 1 && s == S - 1;
+            start = true;
+            take = !last_phase;
+        } else {
+            start = false;
+            take = p < W_PART && !last_phase;
         }
     }
 #ifndef PYFLOW_FLAVOR_TFLM
@@ -539,11 +555,12 @@ CONV_EMIT:
         ENGINE_ITER(LOOP_CONV_EMIT);
         const oword_t o = OC_RD(obuf, oa);
         if (EMIT_WORDS == 2) {
+            const int32_t at = O_WORDS == 2 ? 0 : part;  // O_WORDS = 2: one pair per obuf word, static lanes
             for (int32_t k = 0; k < 2; ++k) {  // part is even: both words in this obuf word
 #pragma HLS UNROLL
                 for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-                    pr.w[k].b[lane] = o.b[(part + k) * BUS_BYTES + lane];
+                    pr.w[k].b[lane] = o.b[(at + k) * BUS_BYTES + lane];
                 }
             }
             out.write(pr);

@@ -131,6 +131,7 @@ static void dw_expand(const layer_desc_t d, hls::stream<pair_t> &in, hls::stream
     static lanes_t pbuf[4][DW_PIX_WORDS / 2 + 1];  // bank = half * 2 + word parity
 #pragma HLS ARRAY_PARTITION variable=pbuf dim=1 complete
 #pragma HLS AGGREGATE variable=pbuf
+#pragma HLS BIND_STORAGE variable=pbuf type=ram_s2p impl=lutram
     OC_DECLARE(vmap, 1, OC_S2P);
     OC_DECLARE(pbuf, 4, OC_S2P);
     int32_t km[BUS_BYTES + 1];  // km[k] = k * M
@@ -155,6 +156,8 @@ DW_EXPAND:
     for (int32_t i = 0; i < d.dw_cw_in + d.dw_in_pixels * d.dw_cw_out; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=1048576
+// the word loaded goes to the other half of pbuf than the four reads: no carried dependence through it
+#pragma HLS DEPENDENCE variable=pbuf type=inter false
         ENGINE_ITER(LOOP_DW_EXPAND);
         const bool filling = i < d.dw_cw_in;  // pixel 0's words, before anything is emitted
         const int32_t half = px % 2;       // half of the pixel being emitted
@@ -231,19 +234,28 @@ static void dw_step(const layer_desc_t d, hls::stream<pair_t> &in, hls::stream<l
     const int8_t pad = (int8_t)(-d.dw_in_offset);
     const int32_t cw = d.dw_cw_out;  // virtual words per pixel
     const int32_t cw2 = pairs_of(cw);  // line-buffer words (pairs) per pixel
-    // kernel column of tap e of tap block column bc, relative to the window's first column (per layer)
+    // kernel column of tap e of tap block column bc, relative to the window's first column, as an offset of
+    // column banks (obank < DW_NCB) and of line-buffer addresses (oaddr: whole slots x cw2), once per layer, so
+    // that the step loop finds each tap's bank and address with adds and compares only (no divide, no multiply)
     int32_t coff[DW_TB_COLS][DW_TB];
+    idx_t obank[DW_TB_COLS][DW_TB], oaddr[DW_TB_COLS][DW_TB];
     bool kx_ok[DW_TB_COLS][DW_TB];
 #pragma HLS ARRAY_PARTITION variable=coff complete dim=0
+#pragma HLS ARRAY_PARTITION variable=obank complete dim=0
+#pragma HLS ARRAY_PARTITION variable=oaddr complete dim=0
 #pragma HLS ARRAY_PARTITION variable=kx_ok complete dim=0
     for (int32_t bc = 0; bc < DW_TB_COLS; ++bc) {
 #pragma HLS UNROLL
         for (int32_t e = 0; e < DW_TB; ++e) {
 #pragma HLS UNROLL
             coff[bc][e] = (bc * DW_TB + e) * d.dw_dil_w;
+            obank[bc][e] = coff[bc][e] % DW_NCB;
+            oaddr[bc][e] = (coff[bc][e] / DW_NCB) * cw2;
             kx_ok[bc][e] = bc * DW_TB + e < d.dw_k_w;
         }
     }
+    // the window's first column steps by the stride: as banks and whole slots
+    const idx_t sbank = d.dw_stride_w % DW_NCB, saddr = (d.dw_stride_w / DW_NCB) * cw2;
 DW_STRIPS:
     for (int32_t st = 0; st < d.n_strips; ++st) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=8
@@ -267,12 +279,15 @@ DW_STRIPS:
 #pragma HLS ARRAY_PARTITION variable=row_ok complete dim=0
 #pragma HLS ARRAY_PARTITION variable=rbank complete dim=0
             dw_row_taps(d, oy, row_ok, rbank);
+            idx_t base_bank = 0, base_addr = 0;  // the window's first column: its bank, its slot x cw2
             idx_t ox_s = 0, j = 0, br = 0, bc = 0, blk = 0, wa = 0;  // ox * stride, channel word, tap block,
             int32_t acc[BUS_BYTES];                                       // its wdw entry (j * blocks + blk)
 #pragma HLS ARRAY_PARTITION variable=acc complete
         DW_STEP:
             for (trip_t i = 0; i < n_iter; ++i) {
-#pragma HLS PIPELINE II=1
+// flushable pipeline: an empty input FIFO or a full output FIFO does not stall the tap datapath through one
+// clock-enable net
+#pragma HLS PIPELINE II=1 style=frp
 #pragma HLS LOOP_TRIPCOUNT min=1 max=DW_LB_DEPTH*DW_NCB*DW_NRB
 // lag 1: the rows being loaded are never in the window; lag 0: a word is read >= DW_GAP iterations after its
 // write (longer than the pipeline); a word read is never written again in the same step: no carried dependence
@@ -295,21 +310,24 @@ DW_STRIPS:
                 // ---- one output word of row oy, one tap block
                 if (i >= c0 && i < c0 + n_comp) {
                     bool col_ok[DW_TB];
-                    int32_t cbank[DW_TB], caddr[DW_TB];
+                    idx_t cbank[DW_TB], caddr[DW_TB];
 #pragma HLS ARRAY_PARTITION variable=col_ok complete
 #pragma HLS ARRAY_PARTITION variable=cbank complete
 #pragma HLS ARRAY_PARTITION variable=caddr complete
                     for (int32_t e = 0; e < DW_TB; ++e) {
 #pragma HLS UNROLL
-                        const int32_t rel = ox_s + coff[bc][e];  // strip column of the tap (>= 0)
+                        const idx_t rel = ox_s + coff[bc][e];  // strip column of the tap (>= 0)
                         const int32_t ix = s.xs + rel;
                         col_ok[e] = kx_ok[bc][e] && ix >= 0 && ix < d.dw_in_w;
-                        cbank[e] = rel % DW_NCB;  // constant divisor
-                        caddr[e] = (rel / DW_NCB) * cw2 + (j >> 1);  // the pair holding word j
+                        // bank rel % DW_NCB and slot rel / DW_NCB of the tap, from the window's and the offset's
+                        const idx_t b = base_bank + obank[bc][e];
+                        const bool wrap = b >= DW_NCB;
+                        cbank[e] = wrap ? idx_t(b - DW_NCB) : b;
+                        caddr[e] = base_addr + oaddr[bc][e] + (wrap ? cw2 : 0) + (j >> 1);  // the pair with word j
                     }
                     // each column bank is read at the address of the one block column it holds (the block's
                     // DW_TB columns fall in distinct banks: DW_NCB = DW_TB is prime and dil_w % DW_NCB != 0)
-                    int32_t baddr[DW_NCB];
+                    idx_t baddr[DW_NCB];
 #pragma HLS ARRAY_PARTITION variable=baddr complete
                     for (int32_t c = 0; c < DW_NCB; ++c) {
 #pragma HLS UNROLL
@@ -319,7 +337,7 @@ DW_STRIPS:
                             if (cbank[e] == c) baddr[c] = caddr[e];
                         }
                     }
-                    pair_t v[DW_NRB][DW_NCB];
+                    lanes_t v[DW_NRB][DW_NCB];  // per bank the half of the pair that holds word j
 #pragma HLS ARRAY_PARTITION variable=v complete dim=0
                     for (int32_t rb = 0; rb < DW_NRB; ++rb) {
 #pragma HLS UNROLL
@@ -330,18 +348,17 @@ DW_STRIPS:
 #else  // test build only: banks that rotate with the pixel, what the access check must catch
                             const int32_t bank = (rb * DW_NCB + c + ox_s) % (DW_NRB * DW_NCB);
 #endif
-                            v[rb][c] = OC_RDB(lb, bank, baddr[c]);
+                            v[rb][c] = OC_RDB(lb, bank, baddr[c]).w[j & 1];
                         }
                     }
-                    // routing in two stages: rows (DW_NRB:1 per tap row and column bank, and the half of the pair
-                    // that holds word j), then columns (DW_NCB:1)
+                    // routing in two stages: rows (DW_NRB:1 per tap row and column bank), then columns (DW_NCB:1)
                     lanes_t rowsel[DW_TB][DW_NCB];
 #pragma HLS ARRAY_PARTITION variable=rowsel complete dim=0
                     for (int32_t a = 0; a < DW_TB; ++a) {
 #pragma HLS UNROLL
                         for (int32_t c = 0; c < DW_NCB; ++c) {
 #pragma HLS UNROLL
-                            rowsel[a][c] = v[rbank[br][a]][c].w[j & 1];
+                            rowsel[a][c] = v[rbank[br][a]][c];
                         }
                     }
                     const dwblk_t wb = OC_RD(wdw, wa);
@@ -403,6 +420,10 @@ DW_STRIPS:
                             j = 0;
                             wa = 0;
                             ox_s += d.dw_stride_w;
+                            const idx_t nb = base_bank + sbank;
+                            const bool nwrap = nb >= DW_NCB;
+                            base_bank = nwrap ? idx_t(nb - DW_NCB) : nb;
+                            base_addr += saddr + (nwrap ? cw2 : 0);
                         }
                     } else if (++bc == d.tb_cols) {
                         bc = 0;
@@ -422,6 +443,7 @@ static void dw_core(const layer_desc_t &d, hls::stream<pair_t> &in, hls::stream<
 #pragma HLS DATAFLOW
     hls::stream<pair_t> words;
 #pragma HLS STREAM variable=words depth=64
+#pragma HLS BIND_STORAGE variable=words type=fifo impl=srl
     dw_expand(d, in, words);
     dw_step(d, words, out, wdw, bias, mult, shift);
 }

@@ -56,14 +56,14 @@ static void load_params(const layer_desc_t &d, const bus_t *wt, const bus_t *wt_
 
 void engine_top(layer_desc_t desc, const bus_t *fm_in, const bus_t *fm_in_b, const bus_t *fm_in2, bus_t *fm_out,
                 const bus_t *wt, const bus_t *wt_b, const bus_t *wt_c, const bus_t *wt_d) {
-#pragma HLS INTERFACE m_axi port=fm_in offset=slave bundle=gmem_fm_rd depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
-#pragma HLS INTERFACE m_axi port=fm_in_b offset=slave bundle=gmem_fm_rd_b depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
-#pragma HLS INTERFACE m_axi port=fm_in2 offset=slave bundle=gmem_fm_rd2 depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
-#pragma HLS INTERFACE m_axi port=fm_out offset=slave bundle=gmem_fm_wr depth=FM_DEPTH_WORDS max_write_burst_length=64 num_write_outstanding=16
-#pragma HLS INTERFACE m_axi port=wt offset=slave bundle=gmem_wt depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
-#pragma HLS INTERFACE m_axi port=wt_b offset=slave bundle=gmem_wt_b depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
-#pragma HLS INTERFACE m_axi port=wt_c offset=slave bundle=gmem_wt_c depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
-#pragma HLS INTERFACE m_axi port=wt_d offset=slave bundle=gmem_wt_d depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=16
+#pragma HLS INTERFACE m_axi port=fm_in offset=slave bundle=gmem_fm_rd depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=8
+#pragma HLS INTERFACE m_axi port=fm_in_b offset=slave bundle=gmem_fm_rd_b depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=8
+#pragma HLS INTERFACE m_axi port=fm_in2 offset=slave bundle=gmem_fm_rd2 depth=FM_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=8
+#pragma HLS INTERFACE m_axi port=fm_out offset=slave bundle=gmem_fm_wr depth=FM_DEPTH_WORDS max_write_burst_length=64 num_write_outstanding=8
+#pragma HLS INTERFACE m_axi port=wt offset=slave bundle=gmem_wt depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=8
+#pragma HLS INTERFACE m_axi port=wt_b offset=slave bundle=gmem_wt_b depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=8
+#pragma HLS INTERFACE m_axi port=wt_c offset=slave bundle=gmem_wt_c depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=8
+#pragma HLS INTERFACE m_axi port=wt_d offset=slave bundle=gmem_wt_d depth=WT_DEPTH_WORDS max_read_burst_length=64 num_read_outstanding=8
 // the four feature-map ports address one activation arena in DDR, the four weight ports one parameter image (the
 // host passes the same buffer to each group)
 #pragma HLS ALIAS ports=fm_in,fm_in_b,fm_in2,fm_out distance=0

@@ -25,7 +25,9 @@ static void load_tables(const bus_t *wt, int32_t addr, int32_t channels, tbl32_t
     OC_DECLARE(shift, TBL_BANKS, OC_S2P);
     const int32_t entries = ceil_div(channels, BUS_BYTES);
     tbl32_t e;  // the int32 entry under assembly
-    int32_t part = 0, k = 0, n = 0;  // table (0 bias, 1 multiplier, 2 shift), word in the entry, entry
+    ap_uint<2> part = 0;  // table: 0 bias, 1 multiplier, 2 shift
+    ap_uint<3> k = 0;     // word in the entry (0 .. TBL_WORDS)
+    idx_t n = 0;          // entry
 TBL_LOAD:
     for (int32_t i = 0; i < entries * TBL_SET_WORDS; ++i) {
 #pragma HLS PIPELINE II=1

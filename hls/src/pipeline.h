@@ -200,8 +200,10 @@ static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_
 #pragma HLS DATAFLOW
     hls::stream<pair_t> conv_out;
 #pragma HLS STREAM variable=conv_out depth=64
+#pragma HLS BIND_STORAGE variable=conv_out type=fifo impl=srl
     hls::stream<lanes_t> dw_out;
 #pragma HLS STREAM variable=dw_out depth=64
+#pragma HLS BIND_STORAGE variable=dw_out type=fifo impl=srl
     conv_stage(d, fm_in, fm_in_b, wt, wt_b, wt_c, wt_d, bias, mult, shift, scale, conv_out);
     dw_stage(d, conv_out, dw_out, wdw, dw_bias, dw_mult, dw_shift);
     pipe_write(d, dw_out, fm_in2, fm_out);

@@ -16,8 +16,8 @@ LUT_MUL8, FF_MUL8 = 70, 40  # one int8 x int8 product in fabric (BIND_OP impl=fa
 #                             adders and one register stage), the depthwise taps
 DSP_MBQM = 4
 DSP_DMUL, DSP_DADD = 10, 3
-DSP_ADDRESS = 16  # runtime products: DW_STEP's slot x cw per column bank (5) and the write address, the expand
-#                   map's divider and product, band / pool / strip addresses (iy * in_w ...) outside the loops
+DSP_ADDRESS = 16  # runtime products: DW_STEP's write address (its taps step by adds), the expand map's divider
+#                   and product, band / pool / strip addresses (iy * in_w ...) outside the loops
 # Fabric per unit, rough: per int8 MAC (adder-tree share, operand registers), per requantization lane, per m_axi
 # port per data bit (adapter FIFOs and control), control and s_axilite.
 LUT_PER_MAC, FF_PER_MAC = 30, 50
@@ -27,7 +27,7 @@ LUT_DIVIDER, FF_DIVIDER = 1100, 1900  # one average-pool divider (32-bit, pipeli
 LUT_DOUBLE, FF_DOUBLE = 1500, 2200  # sitofp + dmul + round, one unit
 LUT_CONTROL, FF_CONTROL = 8000, 10000
 AXI_PORTS = 8  # gmem_fm_rd, gmem_fm_rd_b, gmem_fm_rd2, gmem_fm_wr, gmem_wt, gmem_wt_b, gmem_wt_c, gmem_wt_d (engine.cpp)
-AXI_FIFO_BRAM = 4  # BRAM_18K per m_axi port (read / write data FIFOs for 16 outstanding 64-beat bursts)
+AXI_FIFO_BRAM = 4  # BRAM_18K per m_axi port: the data FIFO of 8 outstanding 64-beat bursts (8 x 64 x 128 bit)
 
 
 def bram18(depth: int, width_bits: int) -> int:
@@ -91,7 +91,6 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
     lb_banks = c.dw_rows * c.dw_tb
     bram = {
         f"acc[{c.blk_pixels}] ({c.po} x int32)": bram18(c.blk_pixels, 32 * c.po),
-        f"fcacc[{c.max_cout // c.po}] ({c.po} x int32)": bram18(c.max_cout // c.po, 32 * c.po),
         f"line buffer lb ({lb_banks} banks of {c.dw_lb_pairs} x {2 * bits} bit)":
             lb_banks * bram18(c.dw_lb_pairs, 2 * bits),
         f"scale ({bb // 8} banks of {c.max_cout // (bb // 8)} doubles)": (bb // 8) * bram18(c.max_cout // (bb // 8),
@@ -124,6 +123,9 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
             c.dw_tb * c.dw_tb * bits * math.ceil(c.dw_rows / 4) + c.dw_tb * c.dw_tb * bits * math.ceil(c.dw_tb / 4),
         "per-channel tables (LUTRAM)": (c.o_words * 2 * lutram_luts(tbl_depth, 32 * bb)
                                         + c.o_words * lutram_luts(tbl_depth, 8 * bb)),
+        f"fcacc[{c.max_cout // c.po}] ({c.po} x int32, LUTRAM), pbuf (4 x {c.max_cout // bb // 2 + 1} x {bits} bit, LUTRAM)":
+            lutram_luts(c.max_cout // c.po, 32 * c.po) + 4 * lutram_luts(c.max_cout // bb // 2 + 1, bits),
+        "stage FIFOs conv_out, words (64 pairs), dw_out (64 words), SRL32": 2 * (2 * 2 * bits + bits),
         "m_axi ports": AXI_PORTS * bits * LUT_PER_AXI_BIT,
         "pool dividers (2)": 2 * LUT_DIVIDER,
         f"weight FIFOs ws_0 .. ws_3 ({W_DEPTH * c.w_part} x {bits} bit, SRL32: one LUT per bit and 32 entries)":
@@ -135,7 +137,8 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
         f"depthwise tap multipliers in fabric ({bb} lanes x {c.dw_taps})":
             bb * c.dw_taps * FF_MUL8 if c.dw_mul == "fabric" else 0,
         "requantization lanes": (c.po + bb + 3 * bb + 1) * FF_PER_MBQM,
-        "weight slice registers (the array's and the shadow shift registers)": 2 * 8 * c.pi * c.po,
+        "weight slice registers (the array's, 27-bit packed pairs, and the shadow shift registers)":
+            27 * c.pi * c.po // 2 + 8 * c.pi * c.po,
         "m_axi ports": AXI_PORTS * bits * FF_PER_AXI_BIT,
         "pool dividers (2)": 2 * FF_DIVIDER,
         "control / s_axilite": FF_CONTROL,
