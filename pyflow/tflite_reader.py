@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import tflite
 
-from pyflow import ir, quant
+from pyflow import ir, model_checks, quant
 from pyflow.errors import FlowError
 
 SUPPORTED_OPS = (
@@ -110,12 +110,14 @@ class _Reader:
     # --- graph ---------------------------------------------------------------------------------------------
     def graph(self) -> ir.Graph:
         sg = self.subgraph
-        graph_inputs = tuple(int(i) for i in sg.InputsAsNumpy())
-        graph_outputs = tuple(int(i) for i in sg.OutputsAsNumpy())
+        graph_inputs = tuple(int(i) for i in sg.InputsAsNumpy()) if sg.InputsLength() else ()
+        graph_outputs = tuple(int(i) for i in sg.OutputsAsNumpy()) if sg.OutputsLength() else ()
+        model_checks.graph_io(self.name, graph_inputs, graph_outputs, sg.TensorsLength())
         ops: list[ir.Op] = []
         tensors: dict[int, ir.Tensor] = {}
         for index in graph_inputs:
             tensors[index] = self.activation(index)
+            self.check_tensor(f"{self.name}: graph input", tensors[index])
         for op_index in range(sg.OperatorsLength()):
             op = self.op(op_index, tensors)
             ops.append(op)
@@ -127,6 +129,9 @@ class _Reader:
             outputs=graph_outputs,
             source_sha256=hashlib.sha256(self.data).hexdigest(),
         )
+
+    def check_tensor(self, where: str, t: ir.Tensor) -> None:
+        model_checks.tensor(where, t.name, t.shape, t.dtype, t.scale, t.zero_point, t.dtype != "float32")
 
     def op_type(self, op) -> str:
         code = self.model.OperatorCodes(op.OpcodeIndex())
@@ -149,8 +154,12 @@ class _Reader:
             raise FlowError(
                 f"{self.name}: this is a float (unquantized) model: op {op_index} {op_type} computes in float32. "
                 "Convert it with full-integer post-training quantization (int8) first.")
+        for index in in_idx + out_idx:
+            if not -1 <= index < self.subgraph.TensorsLength():
+                raise FlowError(f"{self.name}: op {op_index} {op_type} names tensor {index}, which does not exist")
         for index in out_idx:
             tensors[index] = self.activation(index)
+            self.check_tensor(f"{self.name}: op {op_index} {op_type}", tensors[index])
         ctx = _OpContext(self, op, op_type, op_index, in_idx, out_idx, tensors)
         params, activation_inputs = _BUILDERS[op_type](ctx)
         for index in activation_inputs:
@@ -167,12 +176,19 @@ class _OpContext:
         self.reader, self.op, self.op_type, self.index = reader, op, op_type, op_index
         self.inputs, self.outputs, self.tensors = inputs, outputs, tensors
 
-    def fail(self, message: str) -> FlowError:
-        return FlowError(f"{self.reader.name}: op {self.index} {self.op_type}: {message}")
+    @property
+    def where(self) -> str:
+        """The error prefix of this op: model, op index and type."""
+        return f"{self.reader.name}: op {self.index} {self.op_type}"
 
-    def options(self, cls):
+    def fail(self, message: str) -> FlowError:
+        return FlowError(f"{self.where}: {message}")
+
+    def options(self, cls, required: bool = True):
         table = self.op.BuiltinOptions()
         if table is None:
+            if required:
+                raise self.fail(f"has no {cls.__name__} (a corrupt or hand-edited file)")
             return None
         options = cls()
         options.Init(table.Bytes, table.Pos)
@@ -237,12 +253,21 @@ def _expected_out(mode: str, size: int, k: int, s: int, d: int) -> int:
 _PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
 
 
+def _padding_mode(ctx: "_OpContext", value: int) -> str:
+    if value not in _PADDING:
+        raise ctx.fail(f"padding = {value} (must be SAME ({tflite.Padding.SAME}) or VALID ({tflite.Padding.VALID}))")
+    return _PADDING[value]
+
+
 def _conv(ctx: _OpContext):
     depthwise = ctx.op_type == "DEPTHWISE_CONV_2D"
     options = ctx.options(tflite.DepthwiseConv2DOptions if depthwise else tflite.Conv2DOptions)
     x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    where = ctx.where
+    model_checks.rank(where, x.name, x.shape, 4)
+    model_checks.rank(where, y.name, y.shape, 4)
     weights = ctx.const(1)
-    if weights is None or weights.dtype != np.int8 or weights.ndim != 4:
+    if weights is None or weights.dtype != np.int8 or weights.ndim != 4 or min(weights.shape) < 1:
         raise ctx.fail("weights must be a constant int8 4-D tensor")
     w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
     if np.any(w_zps != 0):
@@ -251,28 +276,35 @@ def _conv(ctx: _OpContext):
     if w_scales.size not in (1, out_channels):
         raise ctx.fail(f"{w_scales.size} weight scales for {out_channels} output channels")
     bias = ctx.const(2)
+    model_checks.bias(where, bias, out_channels)
     bias = np.zeros(out_channels, np.int32) if bias is None else bias.astype(np.int32)
     stride = (options.StrideH(), options.StrideW())
     dilation = (options.DilationHFactor(), options.DilationWFactor())
-    mode = _PADDING[options.Padding()]
+    for field, value in zip(("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor"), stride + dilation):
+        model_checks.at_least(where, field, value)
+    mode = _padding_mode(ctx, options.Padding())
     kernel = (weights.shape[1], weights.shape[2])
     for axis, name in ((0, "height"), (1, "width")):
         want = _expected_out(mode, x.shape[1 + axis], kernel[axis], stride[axis], dilation[axis])
         if y.shape[1 + axis] != want:
             raise ctx.fail(f"output {name} {y.shape[1 + axis]} does not match {mode} padding (expected {want})")
+    padding = _padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, dilation)
+    model_checks.padded_input(where, x.shape, (padding.top, padding.bottom), (padding.left, padding.right))
     multiplier = 0
     if depthwise:
+        model_checks.at_least(where, "depth_multiplier", options.DepthMultiplier(), 0)
         multiplier = options.DepthMultiplier() or out_channels // x.shape[3]
         if x.shape[3] * multiplier != out_channels:
             raise ctx.fail(f"{x.shape[3]} input channels x depth multiplier {multiplier} != {out_channels} outputs")
     elif weights.shape[3] != x.shape[3]:
         raise ctx.fail(f"weights have {weights.shape[3]} input channels, input has {x.shape[3]}")
+    if weights.shape[0 if not depthwise else 3] != out_channels:
+        raise ctx.fail(f"weights shape {weights.shape} does not give the {out_channels} output channels")
     scales = np.broadcast_to(w_scales, (out_channels,)).astype(np.float64)
     effective = float(np.float64(np.float32(x.scale))) * scales / float(np.float32(y.scale))
     act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
     params = ir.ConvParams(
-        stride=stride, dilation=dilation,
-        padding=_padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, dilation), padding_mode=mode,
+        stride=stride, dilation=dilation, padding=padding, padding_mode=mode,
         weights=weights, bias=bias, input_offset=-x.zero_point, output_offset=y.zero_point,
         requant=_requant(effective), act_min=act_min, act_max=act_max, depth_multiplier=multiplier)
     return params, [ctx.inputs[0]]
@@ -286,9 +318,14 @@ def _fully_connected(ctx: _OpContext):
         raise ctx.fail("weights must be a constant int8 2-D tensor")
     w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
     out_features, in_features = weights.shape
+    if in_features < 1 or out_features < 1:
+        raise ctx.fail(f"weights shape {weights.shape} (both dimensions must be >= 1)")
     if x.size % in_features:
         raise ctx.fail(f"input of {x.size} values is not a multiple of {in_features} features")
+    if len(y.shape) < 1 or y.shape[-1] != out_features or y.size != x.size // in_features * out_features:
+        raise ctx.fail(f"output shape {y.shape} does not hold {x.size // in_features} x {out_features} outputs")
     bias = ctx.const(2)
+    model_checks.bias(ctx.where, bias, out_features)
     bias = np.zeros(out_features, np.int32) if bias is None else bias.astype(np.int32)
     if w_scales.size == out_features and out_features > 1:
         if np.any(w_zps != 0):
@@ -314,7 +351,7 @@ def _fully_connected(ctx: _OpContext):
 
 
 def _add(ctx: _OpContext):
-    options = ctx.options(tflite.AddOptions)
+    options = ctx.options(tflite.AddOptions, required=False)
     a, b, y = (ctx.quantized(ctx.act(0)), ctx.quantized(ctx.act(1)), ctx.quantized(ctx.out))
     if a.shape != b.shape:
         raise ctx.fail(f"broadcasting ADD ({a.shape} + {b.shape}) is not supported")
@@ -338,23 +375,37 @@ def _pool(ctx: _OpContext):
     x, y = ctx.quantized(ctx.act(0), ("int8", "uint8")), ctx.quantized(ctx.out, ("int8", "uint8"))
     if not math.isclose(x.scale, y.scale, rel_tol=0, abs_tol=0) or x.zero_point != y.zero_point:
         raise ctx.fail("input and output quantization differ (TFLite's int8 pooling requires them equal)")
+    where = ctx.where
+    model_checks.rank(where, x.name, x.shape, 4)
+    model_checks.rank(where, y.name, y.shape, 4)
+    if x.shape[0] != y.shape[0] or x.shape[3] != y.shape[3]:
+        raise ctx.fail(f"input {x.shape} and output {y.shape} differ in batch or channels")
     kernel = (options.FilterHeight(), options.FilterWidth())
     stride = (options.StrideH(), options.StrideW())
-    mode = _PADDING[options.Padding()]
+    for field, value in zip(("filter_height", "filter_width", "stride_h", "stride_w"), kernel + stride):
+        model_checks.at_least(where, field, value)
+    mode = _padding_mode(ctx, options.Padding())
+    for axis, name in ((0, "height"), (1, "width")):
+        want = _expected_out(mode, x.shape[1 + axis], kernel[axis], stride[axis], 1)
+        if y.shape[1 + axis] != want:
+            raise ctx.fail(f"output {name} {y.shape[1 + axis]} does not match {mode} padding (expected {want})")
+    padding = _padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, (1, 1))
+    model_checks.padded_input(where, x.shape, (padding.top, padding.bottom), (padding.left, padding.right))
+    if ctx.op_type == "AVERAGE_POOL_2D":
+        model_checks.pool_windows(where, x.shape[1:3], y.shape[1:3], kernel, stride, (padding.top, padding.left))
     act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
-    params = ir.PoolParams(filter=kernel, stride=stride,
-                           padding=_padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, (1, 1)),
+    params = ir.PoolParams(filter=kernel, stride=stride, padding=padding,
                            padding_mode=mode, act_min=act_min, act_max=act_max)
     return params, [ctx.inputs[0]]
 
 
 def _mean(ctx: _OpContext):
-    options = ctx.options(tflite.ReducerOptions)
+    options = ctx.options(tflite.ReducerOptions, required=False)
     x, y = ctx.quantized(ctx.act(0), ("int8", "uint8")), ctx.quantized(ctx.out, ("int8", "uint8"))
     axes = ctx.const(1)
-    if axes is None:
-        raise ctx.fail("axes must be constant")
-    axes = tuple(sorted({int(a) % len(x.shape) for a in np.atleast_1d(axes)}))
+    if axes is None or axes.size < 1 or not np.issubdtype(axes.dtype, np.integer):
+        raise ctx.fail("axes must be a constant, non-empty integer tensor")
+    axes = tuple(sorted({model_checks.axis(ctx.where, "axis", int(a), len(x.shape)) for a in np.atleast_1d(axes)}))
     count = int(np.prod([x.shape[a] for a in axes]))
     # reduce.cc Prepare: QuantizeMultiplier(double(in_scale) / double(out_scale)); QuantizedMeanOrSum then
     # folds 1/count into the multiplier with an integer division.
@@ -371,6 +422,10 @@ def _mean(ctx: _OpContext):
 def _softmax(ctx: _OpContext):
     options = ctx.options(tflite.SoftmaxOptions)
     x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    if x.shape != y.shape:
+        raise ctx.fail(f"input {x.shape} and output {y.shape} differ")
+    if not (math.isfinite(options.Beta()) and options.Beta() > 0):
+        raise ctx.fail(f"beta = {options.Beta()} (must be finite and > 0)")
     if y.zero_point != -128 or not math.isclose(y.scale, 1 / 256, rel_tol=1e-6):
         raise ctx.fail("int8 softmax output must have scale 1/256 and zero point -128")
     beta = float(np.float32(options.Beta()))
@@ -421,6 +476,11 @@ def _pad(ctx: _OpContext):
     paddings = ctx.const(1)
     if paddings is None or paddings.shape != (len(x.shape), 2):
         raise ctx.fail("paddings must be a constant [rank, 2] tensor")
+    for dim, (before, after) in enumerate(paddings.tolist()):
+        if before < 0 or after < 0:
+            raise ctx.fail(f"paddings[{dim}] = ({before}, {after}) (must be >= 0)")
+        if len(y.shape) != len(x.shape) or y.shape[dim] != x.shape[dim] + before + after:
+            raise ctx.fail(f"output shape {y.shape} is not the input {x.shape} padded by {paddings.tolist()}")
     value = ctx.const(2) if len(ctx.inputs) > 2 else None
     pad_value = int(value.reshape(-1)[0]) if value is not None else y.zero_point
     if x.scale != y.scale or x.zero_point != y.zero_point:
@@ -437,7 +497,13 @@ def _concatenation(ctx: _OpContext):
         if part.scale != y.scale or part.zero_point != y.zero_point:
             raise ctx.fail("int8 CONCATENATION needs every input quantized like the output "
                            f"('{part.name}' differs)")
-    axis = options.Axis() % len(y.shape)
+    axis = model_checks.axis(ctx.where, "axis", options.Axis(), len(y.shape))
+    for part in parts:
+        if len(part.shape) != len(y.shape) or any(a != b for d, (a, b) in enumerate(zip(part.shape, y.shape))
+                                                  if d != axis):
+            raise ctx.fail(f"input '{part.name}' {part.shape} does not match the output {y.shape} off axis {axis}")
+    if sum(part.shape[axis] for part in parts) != y.shape[axis]:
+        raise ctx.fail(f"the inputs' sizes along axis {axis} do not add up to the output's {y.shape[axis]}")
     act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
     return ir.ConcatParams(axis=axis, act_min=act_min, act_max=act_max), list(ctx.inputs)
 

@@ -132,7 +132,7 @@ def test_text_tables_are_readable():
     text = reports.format_csynth(reports.parse_csynth(VIVADO_2019 / "syn/report", "engine_top"))
     assert "DSP" in text and "258" in text and "1728" in text and "14.9%" in text
     assert "  LOAD_WEIGHTS" in text and "1~288" in text  # nested loop indented, range shown
-    assert "worst -" in text  # undef shown as "-"
+    assert "worst ?" in text  # undef shown as "?"
     cosim = reports.format_cosim(reports.parse_cosim(VITIS_2022 / "sim/report/engine_top_cosim.rpt"))
     assert "Pass" in cosim and "291037" in cosim
 
@@ -155,3 +155,21 @@ def test_board_table():
         assert board.clock_mhz > 0 and board.ddr_gbps > 0 and board.bram_18k % 2 == 0
     with pytest.raises(FlowError, match="valid boards: ZCU104, ZCU102, KV260"):
         get_board("zcu106")
+
+
+def test_negative_bounds_are_unknown(tmp_path):
+    """Vitis HLS 2020.x writes an unknown loop bound as <max>-1</max> (its .rpt prints '?'): unknown (None in the
+    JSON, '?' in the table), never a latency of 2~-1."""
+    report_dir = tmp_path / "report"
+    report_dir.mkdir()
+    for src in (VITIS_2022 / "syn/report").iterdir():
+        (report_dir / src.name).write_text(src.read_text())
+    loop_file = report_dir / "engine_top_csynth.xml"
+    text = loop_file.read_text()
+    assert "<max>1204219</max>" in text  # TILE_LOOP's latency range, 39 .. 1204219
+    loop_file.write_text(text.replace("<max>1204219</max>", "<max>-1</max>", 1))
+    report = reports.parse_csynth(report_dir, "engine_top")
+    bounds = [(loop["latency_min"], loop["latency_max"]) for loop in report["loops"]]
+    assert (39, None) in bounds and all(v is None or v >= 0 for pair in bounds for v in pair)
+    table = reports.format_csynth(report)
+    assert "39~?" in table and "~-1" not in table

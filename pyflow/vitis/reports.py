@@ -44,18 +44,25 @@ def number(text: str | None) -> int | float | None:
         return None
 
 
+def _count(text: str | None) -> int | float | None:
+    """A cycle or trip count: a negative value is how Vitis HLS 2020.x writes an unknown bound (``<max>-1</max>``,
+    where its .rpt prints ``?``): None, like ``undef``."""
+    value = number(text)
+    return None if value is not None and value < 0 else value
+
+
 def _min_max(elem: ET.Element | None) -> tuple[int | float | None, int | float | None]:
-    """A value or a range element -> (min, max)."""
+    """A count or a range element -> (min, max); unknown bounds are None."""
     if elem is None:
         return None, None
     rng = elem.find("range")
     if rng is not None:
-        return number(rng.findtext("min")), number(rng.findtext("max"))
+        return _count(rng.findtext("min")), _count(rng.findtext("max"))
     text = elem.text or ""
     match = _RANGE_TEXT.match(text)
     if match:
-        return number(match.group(1)), number(match.group(2))
-    value = number(text)
+        return _count(match.group(1)), _count(match.group(2))
+    value = _count(text)
     return value, value
 
 
@@ -235,7 +242,8 @@ def parse_export(zip_path: Path) -> dict:
 # ---------------------------------------------------------------------------------------------------- text
 
 def _cell(value: object) -> str:
-    return "-" if value is None else str(value)
+    """Unknown values (None: ``undef``, ``?``, a negative bound; null in the JSON reports) print as ``?``."""
+    return "?" if value is None else str(value)
 
 
 def _table(header: list[str], rows: list[list[object]], text_columns: int = 1) -> list[str]:
