@@ -38,6 +38,11 @@ def flow_task(*args, **kwargs):
                 return fn(*a, **kw)
             except FlowError as exc:
                 raise Exit(f"error: {exc}", code=1) from None
+            except OSError as exc:  # a path that is missing, not a directory, read-only, a full disk ...
+                where = f": {exc.filename}" if exc.filename else ""
+                raise Exit(f"error: {exc.strerror or exc}{where}", code=1) from None
+            except MemoryError as exc:
+                raise Exit(f"error: not enough memory ({exc or 'allocation failed'})", code=1) from None
             except KeyboardInterrupt:
                 raise Exit("interrupted", code=130) from None
         return task(*args, **kwargs)(run)

@@ -107,9 +107,41 @@ def read_manifest(path: Path) -> dict:
         raise FlowError(f"no golden manifest at {path}; run `invoke golden` first") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise FlowError(f"cannot read golden manifest {path}: {exc}") from None
-    if manifest.get("format") != 1 or "inputs" not in manifest:
+    if not isinstance(manifest, dict) or manifest.get("format") != 1 or "inputs" not in manifest:
         raise FlowError(f"{path} is not a pyflow golden manifest (format 1)")
+    _check_manifest_schema(path, manifest)
     return manifest
+
+
+_DTYPES = ("int8", "uint8", "int16", "int32", "float32")
+
+
+def _check_manifest_schema(path: Path, manifest: dict) -> None:
+    """Every field the compare reads, with its type and range, before anything is compared."""
+    def bad(where: str, what: str) -> FlowError:
+        return FlowError(f"{path}: {where}: {what}")
+    if not isinstance(manifest["inputs"], list):
+        raise bad("inputs", f"must be a list, got {type(manifest['inputs']).__name__}")
+    for i, item in enumerate(manifest["inputs"]):
+        where = f"inputs[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(
+                item.get("tensors"), list):
+            raise bad(where, "must be an object with a string 'name' and a list 'tensors'")
+        for j, record in enumerate(item["tensors"]):
+            at = f"{where}.tensors[{j}]"
+            if not isinstance(record, dict):
+                raise bad(at, "must be an object")
+            for key, kind in (("op_index", int), ("op_type", str), ("tensor", str), ("file", str),
+                              ("shape", list), ("dtype", str), ("sha256", str)):
+                if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+                    raise bad(at, f"'{key}' must be {kind.__name__}, got {record.get(key)!r}")
+            if not record["shape"] or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 1 << 20
+                                              for d in record["shape"]):
+                raise bad(at, f"'shape' must be a list of positive sizes, got {record['shape']!r}")
+            if record["dtype"] not in _DTYPES:
+                raise bad(at, f"'dtype' {record['dtype']!r} is not one of {', '.join(_DTYPES)}")
+            if Path(record["file"]).is_absolute() or ".." in Path(record["file"]).parts:
+                raise bad(at, f"'file' {record['file']!r} must be a path inside the golden directory")
 
 
 def check_manifest(graph: Graph, manifest: dict, inputs: list[ModelInput],

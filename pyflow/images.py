@@ -33,11 +33,26 @@ def center_crop_resize(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.asarray(image.crop((left, top, left + width, top + height)), dtype=np.uint8)
 
 
+def _as_rgb8(image: Image.Image, path: Path) -> np.ndarray:
+    """8-bit RGB from any PIL mode: 16-bit grayscale is scaled (>> 8), never clipped (PIL opens a 16-bit PNG as
+    I;16 or, in some versions, as I); palette, CMYK, grayscale and alpha images convert as PIL defines (alpha
+    dropped); integer images beyond 16 bits and float images are refused."""
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        values = np.asarray(image).astype(np.int64)
+        if values.size and 0 <= values.min() and values.max() <= 0xFFFF:
+            gray = (values >> 8).astype(np.uint8)
+            return np.repeat(gray[..., None], 3, axis=2)
+    if image.mode in ("I", "F"):
+        raise FlowError(f"{path}: a {'32-bit integer' if image.mode == 'I' else 'floating-point'} image (PIL mode "
+                        f"{image.mode}); give an 8- or 16-bit photo, or the quantized input as .npy")
+    return np.asarray(image.convert("RGB"))
+
+
 def load_photo(path: Path, height: int, width: int) -> np.ndarray:
     """Read a jpg/png from disk and preprocess it to uint8 (height, width, 3)."""
     try:
         with Image.open(path) as image:
-            rgb = np.asarray(image.convert("RGB"))
+            rgb = _as_rgb8(image, path)
     except FileNotFoundError:
         raise FlowError(f"input image not found: {path}") from None
     except (OSError, Image.DecompressionBombError) as exc:

@@ -78,13 +78,27 @@ def load_inputs(patterns: list[str], tensor: Tensor, mean: float = 127.0, std: f
 
 
 def _load_npy(path: Path, tensor: Tensor) -> np.ndarray:
+    """A .npy of the model input's shape (with or without the batch axis) and dtype; the header is checked before
+    any data is read, so a header that declares terabytes is refused, not allocated."""
+    shape = tuple(tensor.shape[1:])
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)(f)
+    except FileNotFoundError:
+        raise FlowError(f"input not found: {path}") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise FlowError(f"{path}: not a readable .npy file ({exc or 'empty file'})") from None
+    declared = tuple(header[0])
+    if declared not in (shape, tuple(tensor.shape)):
+        raise FlowError(f"{path}: shape {declared}; the model input is {tensor.shape}")
     try:
         data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise FlowError(f"cannot read {path}: {exc}") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise FlowError(f"cannot read {path}: {exc or 'truncated file'}") from None
     if not isinstance(data, np.ndarray):
         raise FlowError(f"{path}: not a single-array .npy file")
-    shape = tuple(tensor.shape[1:])
     if data.shape == tuple(tensor.shape):
         data = data[0]
     if data.shape != shape:

@@ -47,6 +47,11 @@ def compare_dirs(golden_dir: Path, dump_dir: Path) -> list[TensorDiff]:
         for record in item["tensors"]:
             shape = tuple(record["shape"][1:])
             expected = load_tensor(golden_dir / record["file"], shape, record["dtype"])
+            if expected is not None and (expected.shape != shape or str(expected.dtype) != record["dtype"]
+                                         or fileio.tensor_sha256(expected) != record["sha256"]):
+                raise FlowError(f"golden file {golden_dir / record['file']} ({expected.dtype} {expected.shape}) does "
+                                f"not match its manifest record ({record['dtype']} {shape}, sha256 "
+                                f"{record['sha256'][:12]}…): the golden directory is inconsistent")
             if expected is None:
                 expected = np.zeros(shape, record["dtype"])
                 note = "golden file missing"

@@ -1,0 +1,112 @@
+"""Bad inputs on the command line end in one `error:` line and exit code 1, never a traceback, and are never
+silently accepted (issue: robustness): malformed .npy files, an --out that is a file, a mutated model through
+`golden`, 16-bit photos (scaled, not clipped)."""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import model_patch as mp
+from conftest import EFFNET
+from pyflow.images import load_photo
+from test_cli import invoke
+
+
+def _one_error(result, fragment: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and fragment in errors[0], result.stderr
+
+
+def _npy_header(shape: tuple[int, ...]) -> bytes:
+    header = f"{{'descr': '|i1', 'fortran_order': False, 'shape': {shape}, }}"
+    header += " " * (118 - len(header)) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode()
+
+
+def test_empty_npy(tmp_path):
+    path = tmp_path / "empty.npy"
+    path.write_bytes(b"")
+    _one_error(invoke("golden", "--inputs", str(path), "--out", str(tmp_path / "out")), "not a readable .npy file")
+
+
+def test_npy_header_declaring_terabytes_is_not_allocated(tmp_path):
+    path = tmp_path / "huge.npy"
+    path.write_bytes(_npy_header((3_000_000, 3_000_000, 1)))
+    _one_error(invoke("golden", "--inputs", str(path), "--out", str(tmp_path / "out")),
+               "shape (3000000, 3000000, 1); the model input is (1, 224, 224, 3)")
+
+
+def test_truncated_npy(tmp_path):
+    path = tmp_path / "short.npy"
+    path.write_bytes(_npy_header((224, 224, 3)) + bytes(100))
+    _one_error(invoke("golden", "--inputs", str(path), "--out", str(tmp_path / "out")), "cannot read")
+
+
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_out_is_a_file_or_under_a_file(tmp_path, under):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out = blocker / under if under else blocker
+    photo = str(EFFNET.parent.parent / "golden" / "inputs" / "rocket.png")
+    _one_error(invoke("golden", "--inputs", photo, "--out", str(out)), "Not a directory")
+
+
+def test_mutated_model_through_golden(tmp_path):
+    path = tmp_path / "bad.tflite"
+    path.write_bytes(bytes(mp.set_option(mp.load("conv_3x3_dilated.tflite"), 0, 14, -3)))
+    _one_error(invoke("golden", "--model", str(path), "--inputs", str(tmp_path / "none.npy")),
+               "op 0 CONV_2D: dilation_h_factor = -3 (must be >= 1)")
+
+
+def test_16_bit_png_is_scaled_not_clipped(tmp_path):
+    gray = (np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)  # 0 .. 65520
+    path = tmp_path / "gray16.png"
+    Image.fromarray(gray).save(path)
+    assert Image.open(path).mode.startswith("I;16")
+    rgb = load_photo(path, 64, 64)
+    assert rgb.shape == (64, 64, 3) and np.array_equal(rgb[..., 0], (gray >> 8).astype(np.uint8))
+    assert (rgb == 255).mean() < 0.01  # clipping would put ~99.6 % of the pixels at 255
+
+
+@pytest.fixture(scope="module")
+def golden_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("golden")
+    photo = str(EFFNET.parent.parent / "golden" / "inputs" / "rocket.png")
+    result = invoke("golden", "--inputs", photo, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _mutated_manifest(golden_dir, tmp_path, mutate):
+    import json
+    import shutil
+    copy = tmp_path / "golden"
+    shutil.copytree(golden_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    mutate(manifest)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda m: m["inputs"][0]["tensors"][3].pop("shape"), "'shape' must be list, got None"),
+    (lambda m: m["inputs"][0]["tensors"][3].update(shape="abc"), "'shape' must be list, got 'abc'"),
+    (lambda m: m["inputs"][0]["tensors"][3].update(dtype="int9"), "'dtype' 'int9' is not one of"),
+    (lambda m: m.update(inputs=5), "inputs: must be a list, got int"),
+    (lambda m: m["inputs"][0]["tensors"][3].update(shape=[1, 7, 7, 7]), "does not match its manifest record"),
+    (lambda m: [r.update(shape=[1, 2, 2, 2]) for r in m["inputs"][0]["tensors"]], "does not match its manifest"),
+    (lambda m: m["inputs"][0]["tensors"][3].update(file="../../etc/passwd"), "must be a path inside"),
+])
+def test_compare_validates_the_manifest(golden_dir, tmp_path, mutate, fragment):
+    bad = _mutated_manifest(golden_dir, tmp_path, mutate)
+    _one_error(invoke("compare", "--golden", str(bad), "--dump", str(golden_dir)), fragment)
+
+
+def test_compare_of_a_golden_directory_with_itself_passes(golden_dir):
+    result = invoke("compare", "--golden", str(golden_dir), "--dump", str(golden_dir))
+    assert result.returncode == 0, result.stdout + result.stderr
