@@ -197,6 +197,33 @@ def golden_check(c, model=None, flavor=None, manifest=None, write=False):
         raise Exit(code=1)
 
 
+@flow_task(help={"cases": "mutated models to run (default 1000)", "seed": "campaign seed (default 0)",
+                 "out": "where reproducers of failures go (default build/fuzz)",
+                 "timeout": "seconds per case before it counts as a hang (default 10)"})
+def fuzz(c, cases=None, seed=None, out=None, timeout=None):
+    """Fuzz campaign: mutated single-op models (tests/models) through the reader, the reference and the engine plan,
+    each case in a forked child with a time and memory limit; a table by outcome, a reproducer per failure, exit 1
+    when any case ends other than running or a clean error."""
+    from pyflow import fuzz as campaign
+
+    count, seed = _number(cases or 1000, "cases"), _number(seed or 0, "seed")
+    timeout = _number(timeout or 10, "timeout", float)
+    if count < 1 or timeout <= 0:
+        raise FlowError("--cases must be >= 1 and --timeout > 0")
+    step = max(1, count // 10)
+
+    def progress(done: int, total: int) -> None:
+        if done % step == 0 or done == total:
+            _log(f"fuzz: {done}/{total} cases")
+    results = campaign.campaign(campaign.seeds_default(ROOT / "tests" / "models"), count, seed, timeout, progress)
+    print(campaign.summary_table(results))
+    out_dir = Path(out) if out else Path(c.config.pyflow.build_dir) / "fuzz"
+    written = campaign.write_reproducers(results, out_dir)
+    if written:
+        _log(f"fuzz: {len(written)} failing case(s), reproducers in {out_dir}")
+        raise Exit(code=1)
+
+
 @flow_task(help={"model": "the .tflite model", "repeats": "runs per measurement, best kept (default 3)",
                  "tflm": "also time TensorFlow Lite Micro (slow)"})
 def bench(c, model=None, repeats=None, tflm=True):

@@ -37,6 +37,20 @@ def tensor(where: str, name: str, shape: tuple[int, ...], dtype: str, scale: flo
                             f"{dtype})")
 
 
+def scales(where: str, name: str, values: np.ndarray) -> None:
+    """Weight (filter) scales: finite and > 0 (TFLite's quantization parameters)."""
+    values = np.asarray(values, dtype=np.float64)
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        raise FlowError(f"{where}: tensor '{name}' scale = {values[bad][0]} (must be finite and > 0)")
+
+
+def same_shape(where: str, a, b) -> None:
+    if tuple(a.shape) != tuple(b.shape):
+        raise FlowError(f"{where}: tensor '{b.name}' {tuple(b.shape)} must have the shape of '{a.name}' "
+                        f"{tuple(a.shape)}")
+
+
 def at_least(where: str, field: str, value: int, low: int = 1) -> None:
     if value < low:
         raise FlowError(f"{where}: {field} = {value} (must be >= {low})")

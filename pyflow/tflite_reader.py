@@ -270,6 +270,7 @@ def _conv(ctx: _OpContext):
     if weights is None or weights.dtype != np.int8 or weights.ndim != 4 or min(weights.shape) < 1:
         raise ctx.fail("weights must be a constant int8 4-D tensor")
     w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
+    model_checks.scales(where, "weights", w_scales)
     if np.any(w_zps != 0):
         raise ctx.fail("weights must be symmetric (zero point 0)")
     out_channels = y.shape[3]
@@ -317,6 +318,7 @@ def _fully_connected(ctx: _OpContext):
     if weights is None or weights.dtype != np.int8 or weights.ndim != 2:
         raise ctx.fail("weights must be a constant int8 2-D tensor")
     w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
+    model_checks.scales(ctx.where, "weights", w_scales)
     out_features, in_features = weights.shape
     if in_features < 1 or out_features < 1:
         raise ctx.fail(f"weights shape {weights.shape} (both dimensions must be >= 1)")
@@ -355,6 +357,7 @@ def _add(ctx: _OpContext):
     a, b, y = (ctx.quantized(ctx.act(0)), ctx.quantized(ctx.act(1)), ctx.quantized(ctx.out))
     if a.shape != b.shape:
         raise ctx.fail(f"broadcasting ADD ({a.shape} + {b.shape}) is not supported")
+    model_checks.same_shape(ctx.where, a, y)
     left_shift = 20
     # As in TFLite's add.cc Prepare: 2 * max(scale) in float32 (exact), the rest in double.
     twice_max = float(2 * max(np.float32(a.scale), np.float32(b.scale)))
@@ -406,6 +409,11 @@ def _mean(ctx: _OpContext):
     if axes is None or axes.size < 1 or not np.issubdtype(axes.dtype, np.integer):
         raise ctx.fail("axes must be a constant, non-empty integer tensor")
     axes = tuple(sorted({model_checks.axis(ctx.where, "axis", int(a), len(x.shape)) for a in np.atleast_1d(axes)}))
+    keep = bool(options.KeepDims()) if options else False
+    want = tuple(1 if a in axes else d for a, d in enumerate(x.shape)) if keep else tuple(
+        d for a, d in enumerate(x.shape) if a not in axes)
+    if tuple(y.shape) != want:
+        raise ctx.fail(f"output shape {y.shape}; MEAN over axes {axes} of {x.shape} gives {want}")
     count = int(np.prod([x.shape[a] for a in axes]))
     # reduce.cc Prepare: QuantizeMultiplier(double(in_scale) / double(out_scale)); QuantizedMeanOrSum then
     # folds 1/count into the multiplier with an integer division.
@@ -444,6 +452,7 @@ def _softmax(ctx: _OpContext):
 def _quantize(ctx: _OpContext):
     x = ctx.act(0)
     y = ctx.quantized(ctx.out, ("int8", "uint8", "int16"))
+    model_checks.same_shape(ctx.where, x, y)
     if x.dtype == "float32":
         params = ir.QuantizeParams(input_dtype="float32", output_dtype=y.dtype, input_offset=0,
                                    output_offset=y.zero_point, output_scale=y.scale, requant=None)
@@ -459,6 +468,7 @@ def _dequantize(ctx: _OpContext):
     x = ctx.quantized(ctx.act(0), ("int8", "uint8", "int16"))
     if ctx.out.dtype != "float32":
         raise ctx.fail("DEQUANTIZE must produce float32")
+    model_checks.same_shape(ctx.where, x, ctx.out)
     return ir.DequantizeParams(scale=x.scale, zero_point=x.zero_point), [ctx.inputs[0]]
 
 
