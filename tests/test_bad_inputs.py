@@ -110,3 +110,66 @@ def test_compare_validates_the_manifest(golden_dir, tmp_path, mutate, fragment):
 def test_compare_of_a_golden_directory_with_itself_passes(golden_dir):
     result = invoke("compare", "--golden", str(golden_dir), "--dump", str(golden_dir))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_staged_dir_is_all_or_nothing(tmp_path):
+    from pyflow.fileio import staged_dir, write_text
+
+    final = tmp_path / "hls"
+    write_text(final / "keep" / "cache.bin", "compiled")
+    write_text(final / "vectors" / "0" / "old.bin", "old")
+    with pytest.raises(RuntimeError):
+        with staged_dir(final) as stage:
+            write_text(stage / "layers.txt", "new")
+            raise RuntimeError("codegen failed half way")
+    assert sorted(p.name for p in final.iterdir()) == ["keep", "vectors"]  # untouched, no stage left behind
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hls.stage-")]
+    with staged_dir(final) as stage:
+        write_text(stage / "layers.txt", "new")
+        write_text(stage / "vectors" / "0" / "tensor_0.bin", "new")
+    assert (final / "layers.txt").read_text() == "new" and (final / "keep" / "cache.bin").exists()
+    assert sorted(p.name for p in (final / "vectors" / "0").iterdir()) == ["tensor_0.bin"]  # replaced as a whole
+
+
+def test_failed_csim_preparation_leaves_no_half_generated_build(tmp_path, monkeypatch):
+    import numpy as np
+
+    from pyflow.errors import FlowError
+    from pyflow.hls import csim
+
+    calls = []
+
+    def fail(*args, **kwargs):  # after the headers, the layer table and the image were generated
+        calls.append(1)
+        raise FlowError("vectors could not be written")
+
+    monkeypatch.setattr(csim, "write_vectors", fail)
+    with pytest.raises(FlowError, match="vectors could not be written"):
+        csim.prepare(mp.MODELS / "conv_1x1.tflite", tmp_path, np.zeros((1, 9, 9, 20), np.int8))
+    assert calls and not (tmp_path / "hls").exists() and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("error, message", [
+    (PermissionError(13, "Permission denied", "/data/build"), "error: Permission denied: /data/build"),
+    (OSError(28, "No space left on device", "/data/build/hls/ddr_image.bin"),
+     "error: No space left on device: /data/build/hls/ddr_image.bin"),
+    (MemoryError("Unable to allocate 8 TiB"), "error: not enough memory (Unable to allocate 8 TiB)")])
+def test_os_and_memory_errors_become_one_error_line(error, message):
+    """Read-only directories cannot be made here (the tests run as root), so the CLI's wrapper is driven directly."""
+    import importlib.util
+
+    from invoke import Context, Exit
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("pyflow_tasks_under_test", ROOT / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+
+    @tasks.flow_task()
+    def failing(c):
+        raise error
+
+    with pytest.raises(Exit) as info:
+        failing(Context())
+    assert info.value.code == 1 and info.value.message == message

@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from pyflow.errors import FlowError
+from pyflow.fileio import staged_dir
 from pyflow.hls.codegen import Plan, generate, write_vectors
 from pyflow.hls.config import EngineConfig
 from pyflow.hls.render import HLS_DIR
@@ -283,10 +284,12 @@ def prepare(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     layer_range = _layer_range(layers, len(graph.ops))
     x = as_model_batch(graph, inputs)
     hls_build = Path(build_dir) / "hls"
-    pl: Plan = generate(graph, hls_build, config, flavor)
-    values = run_reference(graph, x, flavor)
-    vec_dirs = [write_vectors(pl, values, k, hls_build) for k in range(x.shape[0])]
-    return hls_build, vec_dirs, layer_range
+    with staged_dir(hls_build) as stage:  # all of it, or none of it (the compiled-binary cache stays)
+        pl: Plan = generate(graph, stage, config, flavor)
+        values = run_reference(graph, x, flavor)
+        for k in range(x.shape[0]):
+            write_vectors(pl, values, k, stage)
+    return hls_build, [hls_build / "vectors" / str(k) for k in range(x.shape[0])], layer_range
 
 
 def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
