@@ -161,7 +161,11 @@ class _Reader:
             tensors[index] = self.activation(index)
             self.check_tensor(f"{self.name}: op {op_index} {op_type}", tensors[index])
         ctx = _OpContext(self, op, op_type, op_index, in_idx, out_idx, tensors)
-        params, activation_inputs = _BUILDERS[op_type](ctx)
+        try:
+            params, activation_inputs = _BUILDERS[op_type](ctx)
+        except (OverflowError, ZeroDivisionError) as exc:  # e.g. a denormal output scale: in / out is infinite
+            raise ctx.fail(f"quantization parameters out of range ({type(exc).__name__}: {exc}); check the "
+                           "scales of its tensors") from None
         for index in activation_inputs:
             if index not in tensors:
                 raise FlowError(f"{self.name}: op {op_index} {op_type} reads tensor {index} before it is produced")

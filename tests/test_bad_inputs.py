@@ -173,3 +173,36 @@ def test_os_and_memory_errors_become_one_error_line(error, message):
     with pytest.raises(Exit) as info:
         failing(Context())
     assert info.value.code == 1 and info.value.message == message
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "P", "CMYK"])
+def test_photo_modes_convert_to_rgb(tmp_path, mode):
+    """Grayscale, alpha and palette images convert exactly (gray replicated, alpha dropped, palette looked up);
+    CMYK (JPEG only) converts with PIL's formula R = (255 - C) * (255 - K) / 255."""
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (32, 32, 3)).astype(np.uint8)
+    if mode == "L":
+        image, want = Image.fromarray(rgb[..., 0], "L"), np.repeat(rgb[..., :1], 3, axis=2)
+    elif mode == "LA":
+        la = np.stack([rgb[..., 0], rgb[..., 1]], axis=2)
+        image, want = Image.fromarray(la, "LA"), np.repeat(rgb[..., :1], 3, axis=2)
+    elif mode == "RGBA":
+        image, want = Image.fromarray(np.dstack([rgb, rgb[..., :1]]), "RGBA"), rgb
+    elif mode == "P":
+        palette = rng.integers(0, 256, (256, 3)).astype(np.uint8)
+        index = rgb[..., 0]
+        image = Image.fromarray(index, "P")
+        image.putpalette(palette.reshape(-1).tolist())
+        want = palette[index]
+    else:
+        cmyk = rng.integers(0, 256, (32, 32, 4)).astype(np.uint8)
+        image = Image.fromarray(cmyk, "CMYK")
+        c, k = cmyk[..., :3].astype(np.int64), cmyk[..., 3:].astype(np.int64)
+        want = ((255 - c) * (255 - k) // 255).astype(np.uint8)
+    path = tmp_path / ("photo.png" if mode != "CMYK" else "photo.tif")
+    image.save(path)
+    got = load_photo(path, 32, 32)
+    if mode == "CMYK":  # PIL rounds its integer formula its own way: within one step
+        assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
+    else:
+        assert np.array_equal(got, want)

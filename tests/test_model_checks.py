@@ -119,3 +119,9 @@ def test_dimension_and_element_budget():
         model_checks.tensor("op 0 X", "t", (1, 0, 4, 4), "int8", 0.1, 0, True)
     with pytest.raises(FlowError, match="elements"):
         model_checks.tensor("op 0 X", "t", (1, 1 << 15, 1 << 15, 1), "int8", 0.1, 0, True)
+
+
+def test_scale_ratio_out_of_range_names_the_op():
+    data = mp.load("conv_3x3_s2_same.tflite")
+    out = mp.op_tensors(data, 0)[1][0]
+    _fails(mp.set_scale(data, out, 3e-45), "op 0 CONV_2D: quantization parameters out of range")
