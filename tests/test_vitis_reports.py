@@ -173,3 +173,11 @@ def test_negative_bounds_are_unknown(tmp_path):
     assert (39, None) in bounds and all(v is None or v >= 0 for pair in bounds for v in pair)
     table = reports.format_csynth(report)
     assert "39~?" in table and "~-1" not in table
+
+
+def test_unknown_values_are_the_text_unknown_in_json_and_come_back_as_none():
+    report = reports.parse_csynth(VIVADO_2019 / "syn/report", "engine_top")
+    assert report["latency_cycles"]["avg"] is None
+    text = reports.unknown_as_text(report)
+    assert text["latency_cycles"]["avg"] == "unknown" and "null" not in json.dumps(text)
+    assert reports.unknown_as_none(text) == report

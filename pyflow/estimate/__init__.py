@@ -28,6 +28,7 @@ from pyflow.fileio import write_json
 from pyflow.hls.config import EngineConfig
 from pyflow.ir import Graph
 from pyflow.vitis.boards import Board
+from pyflow.vitis.reports import unknown_as_none
 
 __all__ = ["Assumptions", "Estimate", "LayerEstimate", "Resources", "csynth_loops", "estimate", "estimate_resources",
            "format_estimate", "format_loops", "format_resources", "format_what_if", "iteration_counts",
@@ -43,7 +44,7 @@ def run_estimate(graph: Graph, out_dir: Path, config: EngineConfig = EngineConfi
     csynth = None
     if csynth_json is not None and Path(csynth_json).is_file():
         try:
-            csynth = json.loads(Path(csynth_json).read_text())
+            csynth = unknown_as_none(json.loads(Path(csynth_json).read_text()))
         except ValueError as exc:
             raise FlowError(f"{csynth_json} is not valid JSON ({exc})") from None
     est = estimate(graph, config, board, clock_mhz, flavor, csynth=csynth)

@@ -129,7 +129,8 @@ def format_csynth_comparison(est: Estimate) -> str:
 
 
 def _cell(v) -> str:
-    return "-" if v is None else str(v)
+    """A csynth value; unknown (None) prints as "?" like the Vitis report tables."""
+    return "?" if v is None else str(v)
 
 
 def _span(lo, hi) -> str:

@@ -241,9 +241,30 @@ def parse_export(zip_path: Path) -> dict:
 
 # ---------------------------------------------------------------------------------------------------- text
 
+UNKNOWN_TEXT = "unknown"
+
+
+def unknown_as_text(value):
+    """A parsed report with every unknown value (None) as "unknown", for the JSON files."""
+    if isinstance(value, dict):
+        return {k: unknown_as_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [unknown_as_text(v) for v in value]
+    return UNKNOWN_TEXT if value is None else value
+
+
+def unknown_as_none(value):
+    """The inverse of unknown_as_text: a report read back from its JSON file, unknown values as None."""
+    if isinstance(value, dict):
+        return {k: unknown_as_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unknown_as_none(v) for v in value]
+    return None if value == UNKNOWN_TEXT else value
+
+
 def _cell(value: object) -> str:
-    """Unknown values (None: ``undef``, ``?``, a negative bound; null in the JSON reports) print as ``?``."""
-    return "?" if value is None else str(value)
+    """Unknown values (None, or "unknown" in a report read back from JSON) print as ``?``."""
+    return "?" if value is None or value == UNKNOWN_TEXT else str(value)
 
 
 def _table(header: list[str], rows: list[list[object]], text_columns: int = 1) -> list[str]:

@@ -50,9 +50,11 @@ class StageResult:
     report: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
+        """The JSON record; in the report, an unknown value (None: ``undef``, ``?``, a negative bound) is the
+        string "unknown"."""
         return {"stage": self.stage, "flow": self.flow, "tool_version": self.tool_version,
                 "command": list(self.command), "log": str(self.log), "returncode": self.returncode,
-                "report": self.report}
+                "report": reports.unknown_as_text(self.report)}
 
     def summary(self) -> str:
         """A readable table of the stage's report."""
