@@ -5,6 +5,7 @@
 - include/engine_loops.h  : the ids of the pipelined loops (pyflow.hls.loops, the per-loop II table)
 - include/engine_depth.h  : the m_axi depths of this model (the words cosim copies per port)
 - memory_map.h            : arena/image sizes, tensor addresses, descriptor table (for a driver)
+- register_map.md         : the s_axilite register map (pyflow.hls.register_map): control, arguments, fields
 - layers.txt              : the same descriptors, read by the testbench at run time
 - ddr_image.bin           : parameter image: per layer weights, folded biases, multipliers, shifts
                             (and, for FULLY_CONNECTED, the double effective scales), each table word aligned
@@ -41,7 +42,7 @@ from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, render_desc
 from pyflow.hls.dw_plan import dw_fields, dw_weight_image
 from pyflow.hls.loops import render_loops_header
 from pyflow.hls.render import render
-from pyflow.hls import stem
+from pyflow.hls import register_map, stem
 from pyflow.hls.steps import group_steps
 from pyflow.ir import Graph, Op
 
@@ -436,6 +437,7 @@ def generate(graph: Graph, out_dir: Path, config: EngineConfig, flavor: str) -> 
     write_text(out_dir / "include" / "engine_desc.h", render_desc_header())
     write_text(out_dir / "include" / "engine_loops.h", render_loops_header())
     write_text(out_dir / "memory_map.h", memory_map_header(pl))
+    write_text(out_dir / "register_map.md", register_map.markdown())
     write_text(out_dir / "layers.txt", layers_text(pl))
     write_bytes(out_dir / "ddr_image.bin", pl.image)
     return pl

@@ -231,12 +231,19 @@ def parse_export(zip_path: Path) -> dict:
     try:
         with zipfile.ZipFile(zip_path) as archive:
             names = sorted(archive.namelist())
+            headers = [n for n in names if re.fullmatch(r"x\w+_hw\.h", Path(n).name)]
+            hw_header = (headers[0], archive.read(headers[0]).decode("utf-8", "replace")) if headers else None
     except FileNotFoundError:
         raise FlowError(f"exported IP not found: {zip_path}") from None
     except zipfile.BadZipFile:
         raise FlowError(f"exported IP {zip_path} is not a valid zip") from None
-    return {"file": str(zip_path), "size_bytes": zip_path.stat().st_size, "files": names,
-            "has_component_xml": any(Path(name).name == "component.xml" for name in names)}
+    report = {"file": str(zip_path), "size_bytes": zip_path.stat().st_size, "files": names,
+              "has_component_xml": any(Path(name).name == "component.xml" for name in names),
+              "driver_header": hw_header[0] if hw_header else None, "register_map_problems": []}
+    if hw_header:  # the tool's s_axilite layout against the register map the driver uses
+        from pyflow.hls.register_map import compare_hw_header
+        report["register_map_problems"] = compare_hw_header(hw_header[1])
+    return report
 
 
 # ---------------------------------------------------------------------------------------------------- text

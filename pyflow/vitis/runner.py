@@ -248,6 +248,8 @@ def check_export(text: str, returncode: int, run: HlsRun, where: Layout,
     report = reports.parse_export(fresh[0])
     if not report["has_component_xml"]:
         problems.append(f"{fresh[0]} has no component.xml: not a Vivado IP")
+    problems += [f"register map of {report['driver_header']} disagrees with pyflow.hls.register_map: {p}"
+                 for p in report["register_map_problems"]]
     return problems, report
 
 
