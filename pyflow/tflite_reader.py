@@ -273,8 +273,11 @@ def _conv(ctx: _OpContext):
     weights = ctx.const(1)
     if weights is None or weights.dtype != np.int8 or weights.ndim != 4 or min(weights.shape) < 1:
         raise ctx.fail("weights must be a constant int8 4-D tensor")
-    w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
+    w_scales, w_zps, w_axis = ctx.reader.quantization(ctx.inputs[1])
     model_checks.scales(where, "weights", w_scales)
+    if w_scales.size > 1 and w_axis != (3 if depthwise else 0):  # conv.cc / depthwise_conv.cc Prepare
+        raise ctx.fail(f"weights quantized_dimension = {w_axis} (per-channel scales must run along axis "
+                       f"{3 if depthwise else 0})")
     if np.any(w_zps != 0):
         raise ctx.fail("weights must be symmetric (zero point 0)")
     out_channels = y.shape[3]
@@ -321,8 +324,10 @@ def _fully_connected(ctx: _OpContext):
     weights = ctx.const(1)
     if weights is None or weights.dtype != np.int8 or weights.ndim != 2:
         raise ctx.fail("weights must be a constant int8 2-D tensor")
-    w_scales, w_zps, _ = ctx.reader.quantization(ctx.inputs[1])
+    w_scales, w_zps, w_axis = ctx.reader.quantization(ctx.inputs[1])
     model_checks.scales(ctx.where, "weights", w_scales)
+    if w_scales.size > 1 and w_axis != 0:
+        raise ctx.fail(f"weights quantized_dimension = {w_axis} (per-channel scales must run along axis 0)")
     out_features, in_features = weights.shape
     if in_features < 1 or out_features < 1:
         raise ctx.fail(f"weights shape {weights.shape} (both dimensions must be >= 1)")
