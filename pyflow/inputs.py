@@ -89,6 +89,9 @@ def _load_npy(path: Path, tensor: Tensor) -> np.ndarray:
     except FileNotFoundError:
         raise FlowError(f"input not found: {path}") from None
     except (OSError, ValueError, EOFError) as exc:
+        with open(path, "rb") as f:
+            if f.read(2) == b"PK":
+                raise FlowError(f"{path}: not a single-array .npy file (an .npz archive)") from None
         raise FlowError(f"{path}: not a readable .npy file ({exc or 'empty file'})") from None
     declared = tuple(header[0])
     if declared not in (shape, tuple(tensor.shape)):

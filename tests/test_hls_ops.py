@@ -185,7 +185,8 @@ def test_generation_is_deterministic(tmp_path):
                         for p in sorted((tmp_path / str(k)).rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1]
     assert {str(p) for p in outputs[0]} == {"include/engine_config.h", "include/engine_desc.h", "include/engine_depth.h",
-                                            "include/engine_loops.h", "memory_map.h", "layers.txt", "ddr_image.bin"}
+                                            "include/engine_loops.h", "memory_map.h", "layers.txt", "ddr_image.bin",
+                                            "register_map.md"}
 
 
 @pytest.mark.parametrize("kwargs", [dict(pi=12), dict(po=8, axi_bits=256), dict(axi_bits=96), dict(xbuf_bytes=100),
