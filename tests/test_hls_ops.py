@@ -247,11 +247,10 @@ def test_host_softmax_many_rows(flavor, tmp_path, cache_dir):
 
 
 def test_pool_window_entirely_in_padding_is_rejected():
-    from pyflow.hls.codegen import _pool_has_empty_window
-    f = dict(in_h=2, in_w=2, out_h=3, out_w=3, k_h=1, k_w=1, stride_h=1, stride_w=1, pad_top=1, pad_left=1)
-    assert _pool_has_empty_window(f)  # 1x1 window at (0, 0) sits in the padding only
-    f.update(k_h=3, k_w=3, out_h=2, out_w=2)
-    assert not _pool_has_empty_window(f)  # 3x3 SAME: every window has an in-image tap
+    from pyflow.model_checks import pool_windows
+    with pytest.raises(FlowError, match="lies wholly outside"):  # 1x1 window at (0, 0) sits in the padding only
+        pool_windows("op 0 AVERAGE_POOL_2D", (2, 2), (3, 3), (1, 1), (1, 1), (1, 1))
+    pool_windows("op 0 AVERAGE_POOL_2D", (2, 2), (2, 2), (3, 3), (1, 1), (1, 1))  # 3x3 SAME: every window has a tap
 
 
 def test_window_that_fits_no_buffer_is_rejected_naming_it(tmp_path):

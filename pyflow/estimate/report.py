@@ -13,6 +13,7 @@ from pyflow.fileio import write_bytes, write_json
 from pyflow.hls.config import EngineConfig
 from pyflow.hls.loops import LOOPS
 from pyflow.table import format_rows
+from pyflow.vitis.reports import cell, span
 
 
 def _n(v: int) -> str:
@@ -118,23 +119,14 @@ def format_csynth_comparison(est: Estimate) -> str:
         s = found.get(name, {})
         trips = (s.get("trip_count_min"), s.get("trip_count_max"))
         lat = (s.get("latency_min"), s.get("latency_max"))
-        rows.append((name, str(table.ii[name]), str(table.depth[name]), _cell(s.get("ii")),
-                     _cell(s.get("pipeline_depth")), _span(*trips) if s else "-", _span(*lat) if s else "-",
+        rows.append((name, str(table.ii[name]), str(table.depth[name]), cell(s.get("ii")),
+                     cell(s.get("pipeline_depth")), span(*trips) if s else "-", span(*lat) if s else "-",
                      est.timing.source[name]))
     synth = est.csynth or {}
     clock = synth.get("clock", {})
     return ("csynth vs the per-loop table:\n" + format_rows(rows) + "\n"
-            f"csynth: estimated clock {_cell(clock.get('estimated_ns'))} ns "
-            f"({_cell(clock.get('estimated_fmax_mhz'))} MHz) vs {est.clock_mhz:g} MHz modelled\n")
-
-
-def _cell(v) -> str:
-    """A csynth value; unknown (None) prints as "?" like the Vitis report tables."""
-    return "?" if v is None else str(v)
-
-
-def _span(lo, hi) -> str:
-    return _cell(lo) if lo == hi else f"{_cell(lo)}~{_cell(hi)}"
+            f"csynth: estimated clock {cell(clock.get('estimated_ns'))} ns "
+            f"({cell(clock.get('estimated_fmax_mhz'))} MHz) vs {est.clock_mhz:g} MHz modelled\n")
 
 
 def to_json(est: Estimate) -> dict:

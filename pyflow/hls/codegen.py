@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pyflow import quant
+from pyflow import model_checks, quant
 from pyflow.fileio import write_bytes, write_text
 from pyflow.errors import FlowError
 from pyflow.hls.config import MIN_PHASE, EngineConfig, render_config_header, render_depth_header
@@ -167,14 +167,6 @@ def _check_int8(graph: Graph, op: Op):
         if graph.tensor(t).dtype != "int8":
             raise FlowError(f"op {op.index} {op.op_type}: tensor {t} is {graph.tensor(t).dtype}; "
                             "the engine runs int8 only")
-
-
-def _pool_has_empty_window(f: dict) -> bool:
-    """True when some output position's window has no in-image tap (pool.h's count would be 0)."""
-    def empty(out: int, size: int, k: int, stride: int, pad: int) -> bool:
-        return any(min(o * stride - pad + k, size) <= max(o * stride - pad, 0) for o in range(out))
-    return (empty(f["out_h"], f["in_h"], f["k_h"], f["stride_h"], f["pad_top"])
-            or empty(f["out_w"], f["in_w"], f["k_w"], f["stride_w"], f["pad_left"]))
 
 
 def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
@@ -332,11 +324,9 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
             raise FlowError(f"{what}: channel count changes")
         f.update(k_h=p.filter[0], k_w=p.filter[1], stride_h=p.stride[0], stride_w=p.stride[1],
                  pad_top=p.padding.top, pad_left=p.padding.left, act_min=p.act_min, act_max=p.act_max)
-        if kind == "AVERAGE_POOL_2D" and _pool_has_empty_window(f):
-            # same condition as pyflow/reference/pooling.py; pool.h would divide by a zero count
-            raise FlowError(f"{what}: an average-pool window lies entirely in the padding (no input pixel to "
-                            f"average: filter {f['k_h']}x{f['k_w']}, stride {f['stride_h']}x{f['stride_w']}, "
-                            f"padding top/left {f['pad_top']}/{f['pad_left']} on {ih}x{iw})")
+        if kind == "AVERAGE_POOL_2D":  # pool.h would divide by a zero count (the reader refuses such models)
+            model_checks.pool_windows(what, (ih, iw), (oh, ow), (f["k_h"], f["k_w"]), (f["stride_h"], f["stride_w"]),
+                                      (f["pad_top"], f["pad_left"]))
     elif kind == "MEAN":
         if len(x.shape) != 4 or tuple(sorted(p.axes)) != (1, 2):
             raise FlowError(f"{what}: only MEAN over the spatial axes (1, 2) of a 4-D tensor is supported")

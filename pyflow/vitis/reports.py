@@ -269,14 +269,19 @@ def unknown_as_none(value):
     return None if value == UNKNOWN_TEXT else value
 
 
-def _cell(value: object) -> str:
-    """Unknown values (None, or "unknown" in a report read back from JSON) print as ``?``."""
+def cell(value: object) -> str:
+    """A report value for a table; unknown values (None, or "unknown" in a report read back from JSON) as ``?``."""
     return "?" if value is None or value == UNKNOWN_TEXT else str(value)
+
+
+def span(low: object, high: object) -> str:
+    """A min / max pair for a table: one value when they agree, else low~high."""
+    return cell(low) if low == high else f"{cell(low)}~{cell(high)}"
 
 
 def _table(header: list[str], rows: list[list[object]], text_columns: int = 1) -> list[str]:
     """Plain-text table: the first ``text_columns`` columns left-aligned, numbers right-aligned."""
-    cells = [header] + [[_cell(v) for v in row] for row in rows]
+    cells = [header] + [[cell(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = ["  ".join(text.ljust(widths[i]) if i < text_columns else text.rjust(widths[i])
                        for i, text in enumerate(row)).rstrip() for row in cells]
@@ -286,12 +291,12 @@ def _table(header: list[str], rows: list[list[object]], text_columns: int = 1) -
 
 def format_csynth(report: dict) -> str:
     clock, lat, ii = report["clock"], report["latency_cycles"], report["interval_cycles"]
-    lines = [f"C synthesis: {_cell(report['top'])} on {_cell(report['part'])} "
-             f"(tool {_cell(report['tool_version'])}, target {_cell(report['flow_target'])})",
-             f"clock    target {_cell(clock['target_ns'])} ns, estimated {_cell(clock['estimated_ns'])} ns "
-             f"({_cell(clock['estimated_fmax_mhz'])} MHz), uncertainty {_cell(clock['uncertainty_ns'])} ns",
-             f"latency  best {_cell(lat['best'])}, avg {_cell(lat['avg'])}, worst {_cell(lat['worst'])} cycles; "
-             f"interval {_cell(ii['min'])} .. {_cell(ii['max'])} cycles", ""]
+    lines = [f"C synthesis: {cell(report['top'])} on {cell(report['part'])} "
+             f"(tool {cell(report['tool_version'])}, target {cell(report['flow_target'])})",
+             f"clock    target {cell(clock['target_ns'])} ns, estimated {cell(clock['estimated_ns'])} ns "
+             f"({cell(clock['estimated_fmax_mhz'])} MHz), uncertainty {cell(clock['uncertainty_ns'])} ns",
+             f"latency  best {cell(lat['best'])}, avg {cell(lat['avg'])}, worst {cell(lat['worst'])} cycles; "
+             f"interval {cell(ii['min'])} .. {cell(ii['max'])} cycles", ""]
     used, available = report["resources"]["used"], report["resources"]["available"]
     rows = []
     for key in RESOURCES:
@@ -302,19 +307,15 @@ def format_csynth(report: dict) -> str:
     if report.get("loops"):
         lines.append("")
         rows = [["  " * loop["level"] + loop["name"], loop["module"],
-                 _span(loop["trip_count_min"], loop["trip_count_max"]), loop["ii"], loop["pipeline_depth"],
-                 _span(loop["latency_min"], loop["latency_max"])] for loop in report["loops"]]
+                 span(loop["trip_count_min"], loop["trip_count_max"]), loop["ii"], loop["pipeline_depth"],
+                 span(loop["latency_min"], loop["latency_max"])] for loop in report["loops"]]
         lines += _table(["loop", "module", "trips", "II", "depth", "latency"], rows, text_columns=2)
     return "\n".join(lines) + "\n"
 
 
-def _span(low: object, high: object) -> object:
-    return low if low == high else f"{_cell(low)}~{_cell(high)}"
-
-
 def format_cosim(report: dict) -> str:
     lat, ii = report["latency_cycles"], report["interval_cycles"]
-    lines = [f"C/RTL co-simulation ({_cell(report['rtl'])}, {_cell(report['tool'])}): {_cell(report['status'])}"]
+    lines = [f"C/RTL co-simulation ({cell(report['rtl'])}, {cell(report['tool'])}): {cell(report['status'])}"]
     lines += _table(["", "min", "avg", "max"], [["latency", lat["min"], lat["avg"], lat["max"]],
                                                  ["interval", ii["min"], ii["avg"], ii["max"]]])
     if report.get("total_cycles") is not None:
