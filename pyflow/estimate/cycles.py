@@ -42,7 +42,7 @@ class Assumptions:
     #                          (block geometry, loop entry and exit)
     layer_overhead: int = 60  # per engine layer: ap_start to ap_done, descriptor over s_axilite, dispatch
     host_us_per_layer: float = 2.0  # per step, driver time: the descriptor fields that differ from the previous
-    #                                 step's (EfficientNet-lite0: 54 of 94 on average; a driver keeps the last
+    #                                 step's (EfficientNet-lite0: 53 of 93 on average; a driver keeps the last
     #                                 values) as posted MMIO writes (~30 ns each from the A53), ap_start, waiting
     #                                 for ap_done (~0.3 us)
 
