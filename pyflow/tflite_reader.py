@@ -257,6 +257,18 @@ def _expected_out(mode: str, size: int, k: int, s: int, d: int) -> int:
 _PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
 
 
+def _window_padding(ctx: "_OpContext", mode: str, x: ir.Tensor, y: ir.Tensor, kernel, stride, dilation) -> ir.Padding:
+    """A windowed op (conv, depthwise, pool): the output size its padding mode gives, its padding, and the padded
+    input within the element budget."""
+    for axis, name in ((0, "height"), (1, "width")):
+        want = _expected_out(mode, x.shape[1 + axis], kernel[axis], stride[axis], dilation[axis])
+        if y.shape[1 + axis] != want:
+            raise ctx.fail(f"output {name} {y.shape[1 + axis]} does not match {mode} padding (expected {want})")
+    padding = _padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, dilation)
+    model_checks.padded_input(ctx.where, x.shape, (padding.top, padding.bottom), (padding.left, padding.right))
+    return padding
+
+
 def _padding_mode(ctx: "_OpContext", value: int) -> str:
     if value not in _PADDING:
         raise ctx.fail(f"padding = {value} (must be SAME ({tflite.Padding.SAME}) or VALID ({tflite.Padding.VALID}))")
@@ -292,12 +304,7 @@ def _conv(ctx: _OpContext):
         model_checks.at_least(where, field, value)
     mode = _padding_mode(ctx, options.Padding())
     kernel = (weights.shape[1], weights.shape[2])
-    for axis, name in ((0, "height"), (1, "width")):
-        want = _expected_out(mode, x.shape[1 + axis], kernel[axis], stride[axis], dilation[axis])
-        if y.shape[1 + axis] != want:
-            raise ctx.fail(f"output {name} {y.shape[1 + axis]} does not match {mode} padding (expected {want})")
-    padding = _padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, dilation)
-    model_checks.padded_input(where, x.shape, (padding.top, padding.bottom), (padding.left, padding.right))
+    padding = _window_padding(ctx, mode, x, y, kernel, stride, dilation)
     multiplier = 0
     if depthwise:
         model_checks.at_least(where, "depth_multiplier", options.DepthMultiplier(), 0)
@@ -397,12 +404,7 @@ def _pool(ctx: _OpContext):
     for field, value in zip(("filter_height", "filter_width", "stride_h", "stride_w"), kernel + stride):
         model_checks.at_least(where, field, value)
     mode = _padding_mode(ctx, options.Padding())
-    for axis, name in ((0, "height"), (1, "width")):
-        want = _expected_out(mode, x.shape[1 + axis], kernel[axis], stride[axis], 1)
-        if y.shape[1 + axis] != want:
-            raise ctx.fail(f"output {name} {y.shape[1 + axis]} does not match {mode} padding (expected {want})")
-    padding = _padding(mode, x.shape[1:3], y.shape[1:3], kernel, stride, (1, 1))
-    model_checks.padded_input(where, x.shape, (padding.top, padding.bottom), (padding.left, padding.right))
+    padding = _window_padding(ctx, mode, x, y, kernel, stride, (1, 1))
     if ctx.op_type == "AVERAGE_POOL_2D":
         model_checks.pool_windows(where, x.shape[1:3], y.shape[1:3], kernel, stride, (padding.top, padding.left))
     act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
