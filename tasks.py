@@ -371,6 +371,47 @@ def export_ip(c, model=None, vendor="user.org", library="hls", version="1.0", ip
            _engine_config(c, pi, po, axi_bits), board, clock, flow, vlnv=ExportVlnv(vendor, library, version, ipname))
 
 
+@flow_task(iterable=["inputs"],
+           help={"model": "the .tflite model", "inputs": "photo/.npy file, directory or glob (repeatable)",
+                 "backend": "csim (engine_top as a shared library) or pynq (the board driver; on this machine with "
+                            "--emulate)",
+                 "compare": "compare every layer with the reference (the golden values); non-zero exit on any "
+                            "difference",
+                 "emulate": "pynq backend: drive the emulated board (registers, caches and DDR in software, the "
+                            "csim engine behind them) instead of a real one",
+                 "bitfile": "pynq backend: the overlay (.bit with its .hwh beside it; default: "
+                            "build/<model>/bitstream/pyflow_engine.bit)",
+                 "interrupt": "pynq backend: wait for the engine's interrupt instead of polling AP_CTRL",
+                 "flavor": "litert or tflm", **_ENGINE_HELP})
+def run(c, model=None, inputs=None, backend="csim", compare=False, emulate=False, bitfile=None, interrupt=False,
+        flavor=None, pi=None, po=None, axi_bits=None):
+    """Run the model layer by layer through the host runtime (pyflow.runtime): per-layer time table, top-5
+    classes, images/s; writes build/<model>/reports/run_<backend>.json."""
+    from pyflow.fileio import write_json
+    from pyflow.runtime.program import load_program
+    from pyflow.runtime.session import format_layers, format_summary, format_top5, open_backend, run_inputs
+
+    path, graph = _model(c, model)
+    program = load_program(path, _engine_config(c, pi, po, axi_bits), _flavor(c, flavor))
+    items = _inputs(c, graph, inputs)
+    build = _build_dir(c, graph)
+    bitfile = Path(bitfile) if bitfile else build / "bitstream" / "pyflow_engine.bit"
+    engine = open_backend(backend, program, build, bitfile=bitfile, emulate=emulate, interrupt=interrupt, log=_log)
+    try:
+        report = run_inputs(program, engine, [i.data for i in items], compare=compare)
+    finally:
+        engine.close()
+    names = [i.name for i in items]
+    print(format_layers(report))
+    print(format_top5(report, names))
+    print(format_summary(report))
+    json_path = build / "reports" / f"run_{backend}{'_emulated' if emulate else ''}.json"
+    write_json(json_path, report.to_json(names))
+    _log(f"run: {json_path}")
+    if compare and not report.passed:
+        raise Exit(code=1)
+
+
 @flow_task(iterable=["inputs"], help={"model": "the .tflite model",
                                       "inputs": "photo/.npy file, directory or glob (repeatable)",
                                       "flavor": "litert or tflm"})

@@ -107,11 +107,16 @@ GENERATED_HEADERS = ("engine_config.h", "engine_desc.h", "engine_loops.h")
 
 def _sources() -> list[Path]:
     return sorted((HLS_DIR / "src").glob("*.h")) + sorted((HLS_DIR / "src").glob("*.cpp")) + \
-        sorted((HLS_DIR / "tb").glob("*.cpp"))
+        sorted((HLS_DIR / "tb").glob("*.cpp")) + sorted((HLS_DIR / "host").glob("*.cpp"))
 
 
-def _translation_units() -> list[Path]:
-    return [HLS_DIR / "src" / "engine.cpp"] + sorted((HLS_DIR / "tb").glob("*.cpp"))
+# What each build links: the testbench executable, or engine_top as a shared library for pyflow.runtime (the
+# engine, the csim access checker, and the C entry points of hls/host/engine_lib.cpp).
+_UNITS = {"tb": lambda: [HLS_DIR / "src" / "engine.cpp"] + sorted((HLS_DIR / "tb").glob("*.cpp")),
+          "lib": lambda: [HLS_DIR / "src" / "engine.cpp", HLS_DIR / "tb" / "onchip_check.cpp",
+                          HLS_DIR / "host" / "engine_lib.cpp"]}
+_KIND_FLAGS = {"tb": (), "lib": ("-fPIC",)}
+_LINK_FLAGS = {"tb": (), "lib": ("-shared",)}
 
 
 def _ap_headers(include: Path) -> list[Path]:
@@ -130,7 +135,20 @@ def _compiler_version(cxx: str) -> bytes:
 
 def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] = print,
                       cache_dir: Path | None = None, defines: Sequence[str] = ()) -> tuple[Path, bool, float]:
-    """Compile engine + testbench with g++ unless a binary for exactly these inputs exists.
+    """Compile engine + testbench with g++ unless a binary for exactly these inputs exists (see _compile)."""
+    return _compile("tb", hls_build, flavor, log, cache_dir, defines)
+
+
+def compile_engine_library(hls_build: Path, flavor: str, log: Callable[[str], None] = print,
+                           cache_dir: Path | None = None) -> tuple[Path, bool, float]:
+    """engine_top as a shared library (``engine_<flavor>_<hash>.so``) for pyflow.runtime's csim backend, cached
+    like the testbench."""
+    return _compile("lib", hls_build, flavor, log, cache_dir, ())
+
+
+def _compile(kind: str, hls_build: Path, flavor: str, log: Callable[[str], None], cache_dir: Path | None,
+             defines: Sequence[str]) -> tuple[Path, bool, float]:
+    """Compile a ``kind`` build (_UNITS) with g++ unless one for exactly these inputs exists.
 
     The binary depends only on the sources, the generated headers (config, descriptor, loop ids), the ap_types
     headers (content), the compiler (``$CXX --version``), flavor, ``defines`` (test builds, e.g.
@@ -150,9 +168,11 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
     for path in _ap_headers(include):
         digest.update(str(path.relative_to(include)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(_compiler_version(cxx) + b"\0")
-    digest.update(" ".join([cxx, str(include), *CXX_FLAGS, *CXX_QUIET, *defines]).encode())
+    flags = (*CXX_FLAGS, *_KIND_FLAGS[kind], *CXX_QUIET, *defines)
+    digest.update(" ".join([kind, cxx, str(include), *flags, *_LINK_FLAGS[kind]]).encode())
     csim_dir = Path(cache_dir) if cache_dir is not None else hls_build / "csim"
-    binary = csim_dir / f"tb_{flavor}_{digest.hexdigest()[:16]}"
+    name = f"tb_{flavor}_{digest.hexdigest()[:16]}" if kind == "tb" else f"engine_{flavor}_{digest.hexdigest()[:16]}.so"
+    binary = csim_dir / name
     if binary.is_file():
         return binary, False, 0.0
     csim_dir.mkdir(parents=True, exist_ok=True)
@@ -169,10 +189,10 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
     try:
         # The translation units compiled in parallel, then linked.
         objects, procs = [], []
-        for src in _translation_units():
+        for src in _UNITS[kind]():
             obj = temporary(f".{src.stem}.o")
             objects.append(obj)
-            procs.append((src, subprocess.Popen([cxx, *CXX_FLAGS, *CXX_QUIET, *defines, *includes, "-c", str(src), "-o",
+            procs.append((src, subprocess.Popen([cxx, *flags, *includes, "-c", str(src), "-o",
                                                  str(obj)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                                 text=True)))
         errors, warnings = [], []
@@ -187,7 +207,7 @@ def compile_testbench(hls_build: Path, flavor: str, log: Callable[[str], None] =
         for text in warnings:
             log(f"csim: compiler warnings:\n{text}")
         tmp = temporary(".bin")
-        link = subprocess.run([cxx, *map(str, objects), "-o", str(tmp)], stdout=subprocess.PIPE,
+        link = subprocess.run([cxx, *_LINK_FLAGS[kind], *map(str, objects), "-o", str(tmp)], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
         if link.returncode:
             raise FlowError("csim link failed:\n" + link.stdout)
