@@ -21,6 +21,14 @@ from typing import Union
 import numpy as np
 
 
+def batched_shape(shape: tuple[int, ...], n: int) -> tuple[int, ...]:
+    """The shape of a tensor's values for a batch of ``n`` inputs, as the reference, the oracle runner and the
+    golden vectors hold them: the file's leading batch dimension (1) becomes n; a tensor without one (a rank-1
+    [C] a RESHAPE made) gets n in front of its whole shape."""
+    shape = tuple(shape)
+    return (n,) + (shape[1:] if shape and shape[0] == 1 else shape)
+
+
 def _frozen(array: np.ndarray | None) -> np.ndarray | None:
     """Make a constant array read-only so nothing downstream can change the IR by accident."""
     if array is not None:
@@ -113,7 +121,7 @@ class FullyConnectedParams:
         _frozen(self.bias)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AddParams:
     """TFLite int8 ADD: both inputs rescaled to a common scale at ``left_shift`` extra bits, summed, rescaled."""
 
@@ -129,6 +137,8 @@ class AddParams:
     output_shift: int
     act_min: int
     act_max: int
+    constant: np.ndarray | None = None  # one input may be a constant tensor of the file (its values)
+    constant_input: int = 1  # which input the constant is (0 or 1)
 
 
 @dataclass(frozen=True)
@@ -201,21 +211,140 @@ class ConcatParams:
     act_max: int
 
 
+@dataclass(frozen=True)
+class Flavored:
+    """A (multiplier, shift) pair whose derivation differs between the runtimes: LiteRT takes the scale quotient
+    in float32, TFLM in double (each builder says which). ``pair(flavor)`` picks one."""
+
+    litert: tuple[int, int]
+    tflm: tuple[int, int]
+
+    def pair(self, flavor: str) -> tuple[int, int]:
+        return self.litert if flavor == "litert" else self.tflm
+
+
+@dataclass(frozen=True, eq=False)
+class SubParams:
+    """SUB, int8: ADD's arithmetic with the rescaled second input subtracted (same fields as AddParams)."""
+
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    left_shift: int
+    input1_multiplier: int
+    input1_shift: int
+    input2_multiplier: int
+    input2_shift: int
+    output_multiplier: int
+    output_shift: int
+    act_min: int
+    act_max: int
+    constant: np.ndarray | None = None  # one input may be a constant tensor of the file (its values)
+    constant_input: int = 1  # which input the constant is (0 or 1)
+
+
+@dataclass(frozen=True, eq=False)
+class MulParams:
+    """MUL, int8: (a + input1_offset) * (b + input2_offset) requantized by the scale product over the output
+    scale (broadcasting numpy-style)."""
+
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    requant: Flavored
+    act_min: int
+    act_max: int
+    constant: np.ndarray | None = None  # one input may be a constant tensor of the file (its values)
+    constant_input: int = 1  # which input the constant is (0 or 1)
+
+
+@dataclass(frozen=True)
+class ReluParams:
+    """RELU / RELU6 / RELU_N1_TO_1, int8: requantize input to output scale, clamp to the activation's range."""
+
+    input_zero_point: int
+    output_offset: int
+    requant: Flavored
+    act_min: int
+    act_max: int
+    tflm_raw_bounds: tuple[int, int] | None = None  # TFLM's RELU6: clamp of the raw input (input scale), no
+    #                                                 requantization
+
+
+@dataclass(frozen=True)
+class LeakyReluParams:
+    """LEAKY_RELU, int8: x >= 0 rescaled by in/out scale (identity), x < 0 by alpha x in/out scale."""
+
+    input_zero_point: int
+    output_offset: int
+    identity: Flavored
+    alpha: Flavored
+
+
+@dataclass(frozen=True)
+class HardSwishParams:
+    """HARD_SWISH, int8 (TFLite reference_ops::HardSwish, int16 fixed point)."""
+
+    input_zero_point: int
+    output_zero_point: int
+    reluish_multiplier_int16: int
+    reluish_exponent: int
+    output_multiplier_int16: int
+    output_exponent: int  # <= 0
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticParams:
+    """LOGISTIC, int8 -> int8 (output scale 1/256, zero point -128). The runtimes differ: LiteRT's reference
+    looks up ``table`` (256 entries, indexed by the input byte, built in float32); TFLM computes gemmlowp's
+    fixed-point logistic from the input rescaled to Q4.27."""
+
+    table: np.ndarray  # int8 (256,), LiteRT
+    input_zero_point: int
+    input_range_radius: int
+    input_multiplier: int
+    input_left_shift: int
+
+    def __post_init__(self):
+        _frozen(self.table)
+
+
+@dataclass(frozen=True, eq=False)
+class MinMaxParams:
+    """MAXIMUM / MINIMUM, int8: elementwise on the raw values (TFLite does not requantize)."""
+
+    maximum: bool
+    constant: np.ndarray | None = None  # one input may be a constant tensor of the file (its values)
+    constant_input: int = 1  # which input the constant is (0 or 1)
+
+
 OpParams = Union[ConvParams, FullyConnectedParams, AddParams, PoolParams, MeanParams, SoftmaxParams,
-                 QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams]
+                 QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams, SubParams, MulParams,
+                 ReluParams, LeakyReluParams, HardSwishParams, LogisticParams, MinMaxParams]
 
 
 @dataclass(frozen=True, eq=False)
 class Op:
-    index: int  # position in the file's operator list
+    index: int  # position in ``Graph.ops`` (the file's operator list without the folded shape ops)
     op_type: str  # TFLite builtin name, e.g. CONV_2D
     inputs: tuple[int, ...]  # activation tensor indices (constants are in params)
     outputs: tuple[int, ...]
     params: OpParams
+    source_index: int = -1  # position in the file's operator list (equal to ``index`` when nothing was folded)
 
     @property
     def output(self) -> int:
         return self.outputs[0]
+
+
+@dataclass(frozen=True)
+class FoldedOp:
+    """An op of the file that computed a constant (a shape, with the batch fixed to 1) and is not in ``ops``."""
+
+    source_index: int  # position in the file's operator list
+    op_type: str
+    output: int  # the tensor it computed
+    value: tuple[int, ...]  # what it computed, flattened
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,6 +355,7 @@ class Graph:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     source_sha256: str = ""
+    folded: tuple[FoldedOp, ...] = ()  # constant-folded shape arithmetic, in file order
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]

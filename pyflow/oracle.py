@@ -89,6 +89,12 @@ def _litert_interpreter(model_path: str, reference: bool):
     return interpreter
 
 
+def _one(value: np.ndarray) -> np.ndarray:
+    """One input's tensor without its batch dimension (pyflow.ir.batched_shape: a tensor without a leading 1
+    is kept whole)."""
+    return value[0] if value.ndim and value.shape[0] == 1 else value
+
+
 def _run_litert(interpreter, inputs: np.ndarray, tensors: list[int]):
     input_index = interpreter.get_input_details()[0]["index"]
     results = {t: [] for t in tensors}
@@ -96,7 +102,7 @@ def _run_litert(interpreter, inputs: np.ndarray, tensors: list[int]):
         interpreter.set_tensor(input_index, x[None])
         interpreter.invoke()
         for t in tensors:
-            results[t].append(np.array(interpreter.get_tensor(t))[0])
+            results[t].append(_one(np.array(interpreter.get_tensor(t))))
     return results
 
 
@@ -114,7 +120,7 @@ def _run_tflm(interpreter, inputs: np.ndarray, tensors: list[int]):
         interpreter.set_input(x[None], 0)
         interpreter.invoke()
         for t in tensors:
-            results[t].append(np.array(interpreter.GetTensor(t, 0)["tensor_data"])[0])
+            results[t].append(_one(np.array(interpreter.GetTensor(t, 0)["tensor_data"])))
     return results
 
 

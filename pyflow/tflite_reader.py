@@ -2,7 +2,13 @@
 
 Every op's integer-kernel parameters are derived here, once, exactly as TensorFlow Lite's kernels derive them in
 their Prepare step (the scale arithmetic in double precision from the file's float32 scales, see `pyflow.quant`).
-Anything the flow cannot handle raises `FlowError` naming the op type and index.
+Anything the flow cannot handle raises `FlowError` naming the op type, its index and the nearest supported op.
+
+Static shapes: the batch dimension is fixed to 1 (a model exported with a free batch stores 1 in its shapes and
+-1 in the shape signature). The shape arithmetic such a model carries (SHAPE -> STRIDED_SLICE / GATHER /
+REDUCE_PROD -> PACK / CONCATENATION -> the shape input of RESHAPE) is then constant: it is evaluated here and
+left out of ``Graph.ops`` (listed in ``Graph.folded``); a RESHAPE keeps the static output shape of the file,
+checked against the computed one.
 """
 from __future__ import annotations
 
@@ -18,8 +24,21 @@ from pyflow.errors import FlowError
 
 SUPPORTED_OPS = (
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN",
-    "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE", "PAD", "CONCATENATION",
+    "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE", "PAD", "CONCATENATION", "SUB", "MUL", "MAXIMUM", "MINIMUM",
+    "RELU", "RELU6", "RELU_N1_TO_1", "LEAKY_RELU", "HARD_SWISH", "LOGISTIC", "SQUEEZE",
 )
+# Evaluated at read time when every input is a constant (shape arithmetic); never on activations.
+FOLDED_OPS = ("SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "REDUCE_PROD", "CONCATENATION")
+# What to use instead of an unsupported op (the error message names it).
+NEAREST_SUPPORTED = {
+    "TANH": "LOGISTIC (tanh(x) = 2 * sigmoid(2x) - 1 in the float model)", "PRELU": "LEAKY_RELU",
+    "ELU": "LEAKY_RELU", "GELU": "HARD_SWISH", "DIV": "MUL by the reciprocal", "SQUARED_DIFFERENCE": "SUB and MUL",
+    "SUM": "MEAN", "REDUCE_MAX": "MAX_POOL_2D over the whole map", "BATCH_MATMUL": "FULLY_CONNECTED",
+    "TRANSPOSE": "RESHAPE", "SPLIT": "separate convs", "SPLIT_V": "separate convs", "ABS": "RELU",
+    "RESIZE_BILINEAR": "RESIZE_NEAREST_NEIGHBOR via a stride-1 model (not supported yet either)",
+    "RESIZE_NEAREST_NEIGHBOR": "a model without upsampling (not supported yet)",
+    "TRANSPOSE_CONV": "CONV_2D on an upsampled input (not supported yet)",
+}
 
 _OP_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
 _TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
@@ -92,12 +111,22 @@ class _Reader:
             raise FlowError(f"{self.name}: constant tensor {index} has {array.size} values for shape {shape}")
         return array.reshape(shape).copy()
 
-    def activation(self, index: int) -> ir.Tensor:
+    def dynamic(self, index: int) -> bool:
+        """A dimension other than the first is only known at run time (shape signature -1)."""
+        tensor = self.subgraph.Tensors(index)
+        return bool(tensor.ShapeSignatureLength()) and any(int(d) < 0 for d in tensor.ShapeSignatureAsNumpy()[1:])
+
+    def activation(self, index: int, shape: tuple[int, ...] | None = None, where: str = "") -> ir.Tensor:
+        """A tensor's shape, dtype and quantization; ``shape`` replaces a dynamic shape the reader inferred."""
         tensor = self.subgraph.Tensors(index)
         scales, zero_points, _ = self.quantization(index)
-        shape = tuple(int(d) for d in tensor.ShapeAsNumpy()) if tensor.ShapeLength() else ()
-        if tensor.ShapeSignatureLength() and any(int(d) < 0 for d in tensor.ShapeSignatureAsNumpy()[1:]):
-            raise FlowError(f"{self.name}: tensor {index} has a dynamic shape; fix all sizes before conversion")
+        if shape is None:
+            shape = tuple(int(d) for d in tensor.ShapeAsNumpy()) if tensor.ShapeLength() else ()
+            if self.dynamic(index):
+                signature = [int(d) for d in tensor.ShapeSignatureAsNumpy()]
+                raise FlowError(f"{where or self.name}: tensor {index} has the dynamic shape {signature} (a "
+                                "dimension other than the batch is only known at run time, and the reader cannot "
+                                "infer it here); fix all sizes before conversion")
         return ir.Tensor(
             index=index,
             name=tensor.Name().decode("utf-8", "replace"),
@@ -114,13 +143,21 @@ class _Reader:
         graph_outputs = tuple(int(i) for i in sg.OutputsAsNumpy()) if sg.OutputsLength() else ()
         model_checks.graph_io(self.name, graph_inputs, graph_outputs, sg.TensorsLength())
         ops: list[ir.Op] = []
+        folded: list[ir.FoldedOp] = []
         tensors: dict[int, ir.Tensor] = {}
+        self.computed: dict[int, np.ndarray] = {}  # tensor -> value of the folded shape arithmetic
         for index in graph_inputs:
             tensors[index] = self.activation(index)
             self.check_tensor(f"{self.name}: graph input", tensors[index])
         for op_index in range(sg.OperatorsLength()):
-            op = self.op(op_index, tensors)
-            ops.append(op)
+            fold = self.fold(op_index, tensors)
+            if fold is not None:
+                folded.append(fold)
+                continue
+            ops.append(self.op(op_index, len(ops), tensors))
+        for index in graph_outputs:
+            if index in self.computed:
+                raise FlowError(f"{self.name}: graph output {index} is a computed shape, not an activation")
         return ir.Graph(
             name=self.name,
             tensors=tensors,
@@ -128,7 +165,71 @@ class _Reader:
             inputs=graph_inputs,
             outputs=graph_outputs,
             source_sha256=hashlib.sha256(self.data).hexdigest(),
+            folded=tuple(folded),
         )
+
+    def known(self, index: int) -> np.ndarray | None:
+        """The value of a constant tensor: computed by a folded op, or stored in the file; None otherwise."""
+        if index < 0:
+            return None
+        if index in self.computed:
+            return self.computed[index]
+        return self.constant(index)
+
+    def inferred_shape(self, op_type: str, op, inputs: list[int], output: int,
+                       tensors: dict[int, ir.Tensor]) -> tuple[int, ...] | None:
+        """The static shape (batch 1) of an output whose shape signature has a -1, where the op decides it:
+        RESHAPE with a constant or computed shape input; FULLY_CONNECTED (rows x units). None: not dynamic, or
+        not inferable (activation() then names the tensor)."""
+        signature = self.subgraph.Tensors(output).ShapeSignatureAsNumpy() if \
+            self.subgraph.Tensors(output).ShapeSignatureLength() else []
+        if not any(int(d) < 0 for d in signature) or not inputs or inputs[0] not in tensors:
+            return None  # static: the file's shape holds (a free batch included: its rows follow the input)
+        size = tensors[inputs[0]].size
+        if op_type == "RESHAPE" and len(inputs) > 1:
+            shape = self.known(inputs[1])
+            if shape is None:
+                return None
+            want = [int(d) for d in np.atleast_1d(shape)]
+            if want.count(-1) == 1:
+                rest = int(np.prod([d for d in want if d != -1]))
+                want[want.index(-1)] = size // rest if rest else 0
+            return tuple(want) if int(np.prod(want)) == size else None
+        if op_type == "FULLY_CONNECTED" and len(inputs) > 1:
+            weights = self.known(inputs[1])
+            options = _options(op, tflite.FullyConnectedOptions)
+            if weights is None or weights.ndim != 2 or (options is not None and options.KeepNumDims()):
+                return None
+            return (size // weights.shape[1], weights.shape[0]) if size % weights.shape[1] == 0 else None
+        return None
+
+    def fold(self, op_index: int, tensors: dict[int, ir.Tensor]) -> ir.FoldedOp | None:
+        """Evaluate a shape-arithmetic op whose inputs are all constant (SHAPE: of an activation, whose shape is
+        static); None for any other op."""
+        op = self.subgraph.Operators(op_index)
+        op_type = self.op_type(op)
+        if op_type not in FOLDED_OPS:
+            return None
+        ins = [int(i) for i in op.InputsAsNumpy()] if op.InputsLength() else []
+        outs = [int(i) for i in op.OutputsAsNumpy()] if op.OutputsLength() else []
+        where = f"{self.name}: op {op_index} {op_type}"
+        if op_type == "SHAPE":
+            if len(ins) != 1 or ins[0] not in tensors:
+                raise FlowError(f"{where}: takes the shape of tensor {ins[:1]}, which is not an activation")
+            dtype = _NUMPY_DTYPES.get(_TYPE_NAMES.get(self.subgraph.Tensors(outs[0]).Type(), ""), "int32")
+            value = np.array(tensors[ins[0]].shape, dtype=dtype)
+        else:
+            values = [self.known(i) for i in ins]
+            if any(v is None for v in values):
+                if op_type == "CONCATENATION":
+                    return None  # a concatenation of activations: an op of the graph
+                raise FlowError(f"{where}: runs on activations; only shape arithmetic (constant inputs) is "
+                                "supported for this op, and it is folded away")
+            value = _fold_value(op_type, op, values, where)
+        if len(outs) != 1:
+            raise FlowError(f"{where}: has {len(outs)} outputs")
+        self.computed[outs[0]] = np.asarray(value)
+        return ir.FoldedOp(op_index, op_type, outs[0], tuple(int(v) for v in np.asarray(value).reshape(-1)))
 
     def check_tensor(self, where: str, t: ir.Tensor) -> None:
         model_checks.tensor(where, t.name, t.shape, t.dtype, t.scale, t.zero_point, t.dtype != "float32")
@@ -138,15 +239,17 @@ class _Reader:
         builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
         return _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
 
-    def op(self, op_index: int, tensors: dict[int, ir.Tensor]) -> ir.Op:
+    def op(self, op_index: int, position: int, tensors: dict[int, ir.Tensor]) -> ir.Op:
         op = self.subgraph.Operators(op_index)
         op_type = self.op_type(op)
         if op_type == "CUSTOM":
             custom = self.model.OperatorCodes(op.OpcodeIndex()).CustomCode()
             op_type = f"CUSTOM({(custom or b'').decode()})"
         if op_type not in SUPPORTED_OPS:
+            nearest = NEAREST_SUPPORTED.get(op_type)
             raise FlowError(f"{self.name}: unsupported op {op_type} at index {op_index}; "
-                            f"supported: {', '.join(SUPPORTED_OPS)}")
+                            + (f"nearest supported: {nearest}; " if nearest else "")
+                            + f"supported: {', '.join(SUPPORTED_OPS)}")
         in_idx = [int(i) for i in op.InputsAsNumpy()] if op.InputsLength() else []
         out_idx = [int(i) for i in op.OutputsAsNumpy()]
         if op_type not in ("QUANTIZE", "DEQUANTIZE") and any(
@@ -158,8 +261,9 @@ class _Reader:
             if not -1 <= index < self.subgraph.TensorsLength():
                 raise FlowError(f"{self.name}: op {op_index} {op_type} names tensor {index}, which does not exist")
         for index in out_idx:
-            tensors[index] = self.activation(index)
-            self.check_tensor(f"{self.name}: op {op_index} {op_type}", tensors[index])
+            where = f"{self.name}: op {op_index} {op_type}"
+            tensors[index] = self.activation(index, self.inferred_shape(op_type, op, in_idx, index, tensors), where)
+            self.check_tensor(where, tensors[index])
         ctx = _OpContext(self, op, op_type, op_index, in_idx, out_idx, tensors)
         try:
             params, activation_inputs = _BUILDERS[op_type](ctx)
@@ -169,8 +273,8 @@ class _Reader:
         for index in activation_inputs:
             if index not in tensors:
                 raise FlowError(f"{self.name}: op {op_index} {op_type} reads tensor {index} before it is produced")
-        return ir.Op(index=op_index, op_type=op_type, inputs=tuple(activation_inputs), outputs=tuple(out_idx),
-                     params=params)
+        return ir.Op(index=position, op_type=op_type, inputs=tuple(activation_inputs), outputs=tuple(out_idx),
+                     params=params, source_index=op_index)
 
 
 class _OpContext:
@@ -200,6 +304,8 @@ class _OpContext:
 
     def act(self, i: int = 0) -> ir.Tensor:
         index = self.inputs[i]
+        if index in self.reader.computed:
+            raise self.fail(f"input {i} (tensor {index}) is a computed shape, not an activation")
         if index not in self.tensors:
             raise self.fail(f"input {i} (tensor {index}) is a constant or not produced by an earlier op")
         return self.tensors[index]
@@ -215,6 +321,25 @@ class _OpContext:
             raise self.fail(f"tensor '{tensor.name}' has no quantization parameters")
         return tensor
 
+    def operands(self, dtypes=("int8",)) -> tuple[ir.Tensor, ir.Tensor, dict, list[int]]:
+        """The two inputs of a binary elementwise op, either of which may be a constant tensor of the file:
+        (input 1, input 2, the params fields that carry a constant, the activation inputs)."""
+        tensors, constant, activations = [], {}, []
+        for i in (0, 1):
+            index = self.inputs[i]
+            if index in self.tensors:
+                tensors.append(self.quantized(self.act(i), dtypes))
+                activations.append(index)
+                continue
+            value = self.reader.known(index)
+            if value is None or index in self.reader.computed:
+                raise self.fail(f"input {i} (tensor {index}) is neither an activation nor a constant")
+            if constant:
+                raise self.fail("both inputs are constant")
+            tensors.append(self.quantized(self.reader.activation(index), dtypes))
+            constant = {"constant": value, "constant_input": i}
+        return tensors[0], tensors[1], constant, activations
+
     def const(self, i: int) -> np.ndarray | None:
         if i >= len(self.inputs) or self.inputs[i] < 0:
             return None
@@ -229,6 +354,60 @@ class _OpContext:
             return quant.activation_range(name, tensor.scale, tensor.zero_point, tensor.dtype)
         except ValueError:
             raise self.fail(f"unsupported fused activation {name}") from None
+
+
+def _options(op, cls):
+    table = op.BuiltinOptions()
+    if table is None:
+        return None
+    options = cls()
+    options.Init(table.Bytes, table.Pos)
+    return options
+
+
+def _fold_value(op_type: str, op, values: list[np.ndarray], where: str) -> np.ndarray:
+    """The constant result of one folded shape op (TFLite semantics on small integer arrays)."""
+    if op_type == "PACK":
+        options = _options(op, tflite.PackOptions)
+        axis = options.Axis() if options else 0
+        return np.stack([np.asarray(v) for v in values], axis=axis)
+    if op_type == "CONCATENATION":
+        options = _options(op, tflite.ConcatenationOptions)
+        return np.concatenate([np.atleast_1d(v) for v in values], axis=options.Axis() if options else 0)
+    if op_type == "GATHER":
+        options = _options(op, tflite.GatherOptions)
+        if options is not None and options.BatchDims():
+            raise FlowError(f"{where}: batch_dims = {options.BatchDims()} is not supported")
+        params, indices = values
+        axis = options.Axis() if options else 0
+        if np.any(indices < 0) or np.any(indices >= np.asarray(params).shape[axis]):
+            raise FlowError(f"{where}: index out of range")
+        return np.take(params, indices, axis=axis)
+    if op_type == "REDUCE_PROD":
+        options = _options(op, tflite.ReducerOptions)
+        x, axes = np.asarray(values[0]), np.atleast_1d(values[1])
+        keep = bool(options.KeepDims()) if options else False
+        return np.prod(x, axis=tuple(int(a) % max(x.ndim, 1) for a in axes), keepdims=keep).astype(x.dtype)
+    if op_type == "STRIDED_SLICE":
+        options = _options(op, tflite.StridedSliceOptions)
+        x, begin, end, strides = (np.asarray(v) for v in values)
+        if options is not None and (options.EllipsisMask() or options.NewAxisMask()):
+            raise FlowError(f"{where}: ellipsis and new-axis masks are not supported")
+        begin_mask = options.BeginMask() if options else 0
+        end_mask = options.EndMask() if options else 0
+        shrink = options.ShrinkAxisMask() if options else 0
+        index = []
+        for axis in range(begin.size):
+            if shrink >> axis & 1:
+                index.append(int(begin[axis]))
+                continue
+            b = None if begin_mask >> axis & 1 else int(begin[axis])
+            e = None if end_mask >> axis & 1 else int(end[axis])
+            if int(strides[axis]) == 0:
+                raise FlowError(f"{where}: stride 0")
+            index.append(slice(b, e, int(strides[axis])))
+        return x[tuple(index)]
+    raise FlowError(f"{where}: cannot be folded")
 
 
 def _requant(scales: np.ndarray) -> ir.Requant:
@@ -368,25 +547,161 @@ def _fully_connected(ctx: _OpContext):
     return params, [ctx.inputs[0]]
 
 
-def _add(ctx: _OpContext):
-    options = ctx.options(tflite.AddOptions, required=False)
-    a, b, y = (ctx.quantized(ctx.act(0)), ctx.quantized(ctx.act(1)), ctx.quantized(ctx.out))
-    if a.shape != b.shape:
-        raise ctx.fail(f"broadcasting ADD ({a.shape} + {b.shape}) is not supported")
-    model_checks.same_shape(ctx.where, a, y)
+def _broadcast(ctx: _OpContext, a: ir.Tensor, b: ir.Tensor, y: ir.Tensor) -> None:
+    """Two inputs of an elementwise op: numpy broadcasting (TFLite's, up to rank 4) must give the output."""
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ctx.fail(f"inputs {a.shape} and {b.shape} do not broadcast") from None
+    if len(shape) > 4 or tuple(shape) != tuple(y.shape):
+        raise ctx.fail(f"inputs {a.shape} and {b.shape} broadcast to {tuple(shape)}, the output is {y.shape} "
+                       "(at most 4 dimensions)")
+
+
+def _flavored(numerator: float, denominator: float) -> ir.Flavored:
+    """QuantizeMultiplier(numerator / denominator) of two float32 values: LiteRT's Prepare divides in float32,
+    TFLM's in double."""
+    litert = float(np.float32(numerator) / np.float32(denominator))
+    return ir.Flavored(quant.quantize_multiplier(litert),
+                       quant.quantize_multiplier(float(np.float32(numerator)) / float(np.float32(denominator))))
+
+
+def _add_sub_scales(a: ir.Tensor, b: ir.Tensor, y: ir.Tensor) -> dict:
+    """The ADD / SUB rescaling (TFLite's add.cc / sub.cc Prepare): both inputs to twice the larger input scale
+    at left_shift = 20 extra bits; 2 * max(scale) in float32 (exact), the quotients in double."""
     left_shift = 20
-    # As in TFLite's add.cc Prepare: 2 * max(scale) in float32 (exact), the rest in double.
     twice_max = float(2 * max(np.float32(a.scale), np.float32(b.scale)))
     m1, s1 = quant.quantize_multiplier_smaller_than_one(float(a.scale) / twice_max)
     m2, s2 = quant.quantize_multiplier_smaller_than_one(float(b.scale) / twice_max)
     mo, so = quant.quantize_multiplier_smaller_than_one(
         twice_max / float(np.float32(1 << left_shift) * np.float32(y.scale)))
+    return dict(input1_offset=-a.zero_point, input2_offset=-b.zero_point, output_offset=y.zero_point,
+                left_shift=left_shift, input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2,
+                input2_shift=s2, output_multiplier=mo, output_shift=so)
+
+
+def _add(ctx: _OpContext):
+    options = ctx.options(tflite.AddOptions if ctx.op_type == "ADD" else tflite.SubOptions, required=False)
+    a, b, constant, inputs = ctx.operands()
+    y = ctx.quantized(ctx.out)
+    _broadcast(ctx, a, b, y)
     act_min, act_max = ctx.activation_range(options.FusedActivationFunction() if options else 0, y)
-    params = ir.AddParams(
-        input1_offset=-a.zero_point, input2_offset=-b.zero_point, output_offset=y.zero_point,
-        left_shift=left_shift, input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
-        output_multiplier=mo, output_shift=so, act_min=act_min, act_max=act_max)
-    return params, [ctx.inputs[0], ctx.inputs[1]]
+    cls = ir.AddParams if ctx.op_type == "ADD" else ir.SubParams
+    return cls(**_add_sub_scales(a, b, y), act_min=act_min, act_max=act_max, **constant), inputs
+
+
+def _mul(ctx: _OpContext):
+    options = ctx.options(tflite.MulOptions, required=False)
+    a, b, constant, inputs = ctx.operands()
+    y = ctx.quantized(ctx.out)
+    _broadcast(ctx, a, b, y)
+    # mul.cc: input1 scale x input2 scale / output scale -- LiteRT in float32, TFLM in double
+    litert = float(np.float32(np.float32(a.scale) * np.float32(b.scale)) / np.float32(y.scale))
+    micro = float(np.float32(a.scale)) * float(np.float32(b.scale)) / float(np.float32(y.scale))
+    act_min, act_max = ctx.activation_range(options.FusedActivationFunction() if options else 0, y)
+    params = ir.MulParams(input1_offset=-a.zero_point, input2_offset=-b.zero_point, output_offset=y.zero_point,
+                          requant=ir.Flavored(quant.quantize_multiplier(litert), quant.quantize_multiplier(micro)),
+                          act_min=act_min, act_max=act_max, **constant)
+    return params, inputs
+
+
+def _min_max(ctx: _OpContext):
+    a, b, constant, inputs = ctx.operands(("int8", "uint8"))
+    y = ctx.quantized(ctx.out, ("int8", "uint8"))
+    if not a.dtype == b.dtype == y.dtype:
+        raise ctx.fail("inputs and output must have one dtype")
+    _broadcast(ctx, a, b, y)
+    return ir.MinMaxParams(maximum=ctx.op_type == "MAXIMUM", **constant), inputs
+
+
+# RELU family: the activation's real range (activations.cc QuantizedReluX)
+_RELU_RANGES = {"RELU": (0.0, math.inf), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}
+
+
+def _relu(ctx: _OpContext):
+    x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    model_checks.same_shape(ctx.where, x, y)
+    low, high = _RELU_RANGES[ctx.op_type]
+    act_min = max(-128, quant.quantize_value(low, y.scale, y.zero_point))
+    act_max = 127 if math.isinf(high) else min(127, quant.quantize_value(high, y.scale, y.zero_point))
+    raw = None
+    if ctx.op_type == "RELU6":  # TFLM Relu6Prepare: FloatToQuantizedType<int8_t>(6.0f, input scale, zero point)
+        six = int(quant.round_half_away(float(np.float32(6.0) / np.float32(x.scale)))) + x.zero_point
+        raw = (x.zero_point, int(np.clip(six, -128, 127)))
+    return ir.ReluParams(input_zero_point=x.zero_point, output_offset=y.zero_point,
+                         requant=_flavored(x.scale, y.scale), act_min=act_min, act_max=act_max,
+                         tflm_raw_bounds=raw), [ctx.inputs[0]]
+
+
+def _leaky_relu(ctx: _OpContext):
+    options = ctx.options(tflite.LeakyReluOptions)
+    x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    model_checks.same_shape(ctx.where, x, y)
+    alpha = np.float32(options.Alpha())
+    if not np.isfinite(alpha):
+        raise ctx.fail(f"alpha = {alpha} (must be finite)")
+    # input scale x alpha / output scale: float32 products in LiteRT, double in TFLM (as _flavored)
+    alpha_pair = _flavored(float(np.float32(np.float32(x.scale) * alpha)), y.scale)
+    micro = float(np.float32(x.scale)) * float(alpha) / float(np.float32(y.scale))
+    alpha_pair = ir.Flavored(alpha_pair.litert, quant.quantize_multiplier(micro))
+    return ir.LeakyReluParams(input_zero_point=x.zero_point, output_offset=y.zero_point,
+                              identity=_flavored(x.scale, y.scale), alpha=alpha_pair), [ctx.inputs[0]]
+
+
+def _int16_multiplier(real: float) -> tuple[int, int]:
+    """QuantizeMultiplier, then the Q31 multiplier rounded to Q15 (activations.cc
+    DownScaleInt32ToInt16Multiplier: + 2^15, >> 16, saturating at INT16_MAX)."""
+    m, e = quant.quantize_multiplier(real)
+    return (32767 if m >= quant.INT32_MAX - (1 << 15) else (m + (1 << 15)) >> 16), e
+
+
+def _hard_swish(ctx: _OpContext):
+    x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    model_checks.same_shape(ctx.where, x, y)
+    # HardSwishPrepare, all in float32: the input on a 2^-7 finer scale, "reluish" 3.0 at int16 32768
+    hires = np.float32(np.float32(1.0 / 128.0) * np.float32(x.scale))
+    out_m, out_e = _int16_multiplier(float(np.float32(hires / np.float32(y.scale))))
+    relu_m, relu_e = _int16_multiplier(float(np.float32(hires / np.float32(np.float32(3.0) / np.float32(32768.0)))))
+    if out_e > 0:
+        raise ctx.fail("output scale below input scale / 128 (TFLite requires output_multiplier_exponent <= 0)")
+    return ir.HardSwishParams(input_zero_point=x.zero_point, output_zero_point=y.zero_point,
+                              reluish_multiplier_int16=relu_m, reluish_exponent=relu_e,
+                              output_multiplier_int16=out_m, output_exponent=out_e), [ctx.inputs[0]]
+
+
+def logistic_params(input_scale: float, input_zero_point: int) -> ir.LogisticParams:
+    """LOGISTIC int8 parameters of both runtimes for an input quantization (output: 1/256, -128)."""
+    x = ir.Tensor(-1, "", (1,), "int8", input_scale, input_zero_point)
+    y = ir.Tensor(-1, "", (1,), "int8", 1.0 / 256, -128)
+    # LiteRT (kReference): PopulateLookupTable<int8_t> with 1 / (1 + exp(-x)), all float32 (expf taken as the
+    # correctly rounded float32 of exp).
+    values = np.arange(-128, 128, dtype=np.int32)
+    dequantized = np.float32(x.scale) * (values - x.zero_point).astype(np.float32)
+    exp = np.exp(-dequantized.astype(np.float64)).astype(np.float32)
+    transformed = np.float32(1.0) / (np.float32(1.0) + exp)
+    rescaled = quant.round_half_away(transformed * (np.float32(1.0) / np.float32(y.scale))).astype(np.float32)
+    quantized = (rescaled + np.float32(y.zero_point)).astype(np.int32)
+    table = np.clip(quantized, -128, 127).astype(np.int8)
+    table = np.concatenate([table[128:], table[:128]])  # indexed by the input byte (uint8)
+    # TFLM (logistic_common.cc): input rescaled to Q4.27 by frexp of double(scale) x 2^27
+    fraction, left_shift = math.frexp(float(np.float32(x.scale)) * float(1 << 27))
+    multiplier = int(quant.round_half_away(fraction * (1 << 31)))
+    if multiplier > quant.INT32_MAX:
+        raise ValueError("input scale gives a Q31 multiplier of 2^31 (TFLM's frexp rounding overflows)")
+    radius = math.floor(15 * (1 << 27) / (1 << left_shift)) if left_shift >= 0 else quant.INT32_MAX
+    return ir.LogisticParams(table=table, input_zero_point=x.zero_point, input_range_radius=radius,
+                             input_multiplier=multiplier, input_left_shift=left_shift)
+
+
+def _logistic(ctx: _OpContext):
+    x, y = ctx.quantized(ctx.act(0)), ctx.quantized(ctx.out)
+    model_checks.same_shape(ctx.where, x, y)
+    if y.zero_point != -128 or np.float32(y.scale) != np.float32(1.0 / 256):
+        raise ctx.fail("int8 LOGISTIC output must have scale 1/256 and zero point -128")
+    try:
+        return logistic_params(x.scale, x.zero_point), [ctx.inputs[0]]
+    except ValueError as err:
+        raise ctx.fail(str(err)) from None
 
 
 def _pool(ctx: _OpContext):
@@ -487,6 +802,14 @@ def _reshape(ctx: _OpContext):
     x = ctx.act(0)
     if x.size != ctx.out.size:
         raise ctx.fail(f"cannot reshape {x.shape} to {ctx.out.shape}")
+    shape = ctx.reader.known(ctx.inputs[1]) if ctx.op_type == "RESHAPE" and len(ctx.inputs) > 1 else None
+    if shape is not None:  # a constant or computed new shape: it must give the file's static output shape
+        want = [int(d) for d in np.atleast_1d(shape)]
+        if want.count(-1) == 1 and all(d != 0 for d in want):
+            known_part = int(np.prod([d for d in want if d != -1]))
+            want[want.index(-1)] = x.size // known_part if known_part else 0
+        if tuple(want) != tuple(ctx.out.shape):
+            raise ctx.fail(f"the shape input gives {tuple(want)} (batch 1), the output is {ctx.out.shape}")
     if x.scale != ctx.out.scale or x.zero_point != ctx.out.zero_point or x.dtype != ctx.out.dtype:
         raise ctx.fail("RESHAPE changes the quantization")
     return ir.ReshapeParams(new_shape=ctx.out.shape), [ctx.inputs[0]]
@@ -533,5 +856,7 @@ _BUILDERS = {
     "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected, "ADD": _add,
     "AVERAGE_POOL_2D": _pool, "MAX_POOL_2D": _pool, "MEAN": _mean, "SOFTMAX": _softmax,
     "QUANTIZE": _quantize, "DEQUANTIZE": _dequantize, "RESHAPE": _reshape, "PAD": _pad,
-    "CONCATENATION": _concatenation,
+    "CONCATENATION": _concatenation, "SUB": _add, "MUL": _mul, "MAXIMUM": _min_max, "MINIMUM": _min_max,
+    "RELU": _relu, "RELU6": _relu, "RELU_N1_TO_1": _relu, "LEAKY_RELU": _leaky_relu, "HARD_SWISH": _hard_swish,
+    "LOGISTIC": _logistic, "SQUEEZE": _reshape,
 }

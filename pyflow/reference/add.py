@@ -1,4 +1,4 @@
-"""ADD, int8 (TFLite ``reference_integer_ops::Add``), same shapes.
+"""ADD, int8 (TFLite ``reference_integer_ops::Add``; ``BroadcastAdd4DSlow`` for inputs that broadcast).
 
 Each input: (x + input_offset) << left_shift, rescaled by its multiplier (MultiplyByQuantizedMultiplier-
 SmallerThanOneExp); the sum is rescaled by the output multiplier, + output_offset, clamped.
@@ -13,6 +13,9 @@ from pyflow.reference._common import row_chunks
 
 
 def add(a: np.ndarray, b: np.ndarray, p: AddParams, out_dtype: str = "int8") -> np.ndarray:
+    if a.shape != b.shape:  # the same arithmetic on the broadcast values
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        a, b = np.ascontiguousarray(np.broadcast_to(a, shape)), np.ascontiguousarray(np.broadcast_to(b, shape))
     scale = quant.multiply_by_quantized_multiplier_smaller_than_one
     flat_a, flat_b = a.reshape(-1), b.reshape(-1)
     out = np.empty(flat_a.shape, out_dtype)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyflow import quant
-from pyflow.ir import FullyConnectedParams
+from pyflow.ir import FullyConnectedParams, batched_shape
 from pyflow.reference._common import exact_int8_matmul
 
 
@@ -29,4 +29,4 @@ def fully_connected(x: np.ndarray, p: FullyConnectedParams, out_shape: tuple[int
     else:
         raise ValueError(f"unknown flavor {flavor!r}")
     out = np.clip(scaled + p.output_offset, p.act_min, p.act_max).astype(out_dtype)
-    return out.reshape((x.shape[0],) + tuple(out_shape[1:]))
+    return out.reshape(batched_shape(out_shape, x.shape[0]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyflow import quant
-from pyflow.ir import MeanParams
+from pyflow.ir import MeanParams, batched_shape
 
 
 def mean(x: np.ndarray, p: MeanParams, out_shape: tuple[int, ...]) -> np.ndarray:
@@ -17,4 +17,4 @@ def mean(x: np.ndarray, p: MeanParams, out_shape: tuple[int, ...]) -> np.ndarray
     total = x.astype(np.int64).sum(axis=p.axes) + p.input_offset * count
     scaled = quant.multiply_by_quantized_multiplier(total, p.multiplier, p.shift, "double") + p.output_offset
     lo, hi = quant.DTYPE_RANGE[str(x.dtype)]
-    return np.clip(scaled, lo, hi).astype(x.dtype).reshape((x.shape[0],) + tuple(out_shape[1:]))
+    return np.clip(scaled, lo, hi).astype(x.dtype).reshape(batched_shape(out_shape, x.shape[0]))

@@ -6,11 +6,13 @@ from typing import Callable
 import numpy as np
 
 from pyflow.errors import FlowError
-from pyflow.ir import Graph, Op
+from pyflow.ir import Graph, Op, batched_shape
 from pyflow.reference import check_flavor
+from pyflow.reference.activations import hard_swish, leaky_relu, logistic, relu
 from pyflow.reference.add import add
 from pyflow.reference.conv import conv
 from pyflow.reference.depthwise_conv import depthwise_conv
+from pyflow.reference.elementwise import min_max, mul, sub
 from pyflow.reference.fully_connected import fully_connected
 from pyflow.reference.mean import mean
 from pyflow.reference.pooling import average_pool, max_pool
@@ -19,7 +21,36 @@ from pyflow.reference.shape_ops import concatenation, pad, reshape
 from pyflow.reference.softmax import softmax
 
 
-def run_op(op: Op, args: list[np.ndarray], out_shape: tuple[int, ...], out_dtype: str, flavor: str) -> np.ndarray:
+# Two-input ops that broadcast: their inputs are aligned on the file's shapes (batch axis in front)
+BROADCASTING = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
+
+
+def _aligned(value: np.ndarray, shape: tuple[int, ...], rank: int) -> np.ndarray:
+    """A batch of one input of a broadcasting op as (N, 1.., *file shape), ``rank`` dimensions after N."""
+    shape = tuple(shape)
+    return value.reshape((value.shape[0],) + (1,) * (rank - len(shape)) + shape)
+
+
+def run_op(op: Op, args: list[np.ndarray], out_shape: tuple[int, ...], out_dtype: str, flavor: str,
+           in_shapes: list[tuple[int, ...]] | None = None) -> np.ndarray:
+    """One op on a batch. ``in_shapes``: the file shapes of the inputs (needed when a broadcasting op's inputs
+    differ in shape)."""
+    constant = getattr(op.params, "constant", None)
+    if constant is not None:  # a constant operand of the file: the same values for every input of the batch
+        n = args[0].shape[0]
+        value = np.broadcast_to(constant.reshape((1,) + constant.shape), (n,) + constant.shape)
+        args = list(args)
+        args.insert(op.params.constant_input, value)
+        in_shapes = list(in_shapes or [args[1 - op.params.constant_input].shape])
+        in_shapes.insert(op.params.constant_input, constant.shape)
+    if op.op_type in BROADCASTING and in_shapes is not None and args[0].shape != args[1].shape:
+        n = args[0].shape[0]
+        aligned = [_aligned(a, s, len(out_shape)) for a, s in zip(args, in_shapes)]
+        return _run_op(op, aligned, out_shape, out_dtype, flavor).reshape(batched_shape(out_shape, n))
+    return _run_op(op, args, out_shape, out_dtype, flavor)
+
+
+def _run_op(op: Op, args: list[np.ndarray], out_shape: tuple[int, ...], out_dtype: str, flavor: str) -> np.ndarray:
     p = op.params
     kind = op.op_type
     if kind == "CONV_2D":
@@ -42,7 +73,21 @@ def run_op(op: Op, args: list[np.ndarray], out_shape: tuple[int, ...], out_dtype
         return quantize(args[0], p)
     if kind == "DEQUANTIZE":
         return dequantize(args[0], p)
-    if kind == "RESHAPE":
+    if kind == "SUB":
+        return sub(args[0], args[1], p, out_dtype)
+    if kind == "MUL":
+        return mul(args[0], args[1], p, flavor, out_dtype)
+    if kind in ("MAXIMUM", "MINIMUM"):
+        return min_max(args[0], args[1], p)
+    if kind in ("RELU", "RELU6", "RELU_N1_TO_1"):
+        return relu(args[0], p, flavor)
+    if kind == "LEAKY_RELU":
+        return leaky_relu(args[0], p, flavor)
+    if kind == "HARD_SWISH":
+        return hard_swish(args[0], p)
+    if kind == "LOGISTIC":
+        return logistic(args[0], p, flavor)
+    if kind in ("RESHAPE", "SQUEEZE"):
         return reshape(args[0], p)
     if kind == "PAD":
         return pad(args[0], p)
@@ -73,7 +118,8 @@ def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
     values = {graph.inputs[0]: check_input(graph, x)}
     for op in graph.ops:
         out = graph.tensor(op.output)
-        result = run_op(op, [values[i] for i in op.inputs], out.shape, out.dtype, flavor)
+        result = run_op(op, [values[i] for i in op.inputs], out.shape, out.dtype, flavor,
+                        [graph.tensor(i).shape for i in op.inputs])
         values[op.output] = result
         if on_op is not None:
             on_op(op, result)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyflow.ir import ConcatParams, PadParams, ReshapeParams
+from pyflow.ir import ConcatParams, PadParams, ReshapeParams, batched_shape
 
 
 def reshape(x: np.ndarray, p: ReshapeParams) -> np.ndarray:
-    return x.reshape((x.shape[0],) + tuple(p.new_shape[1:]))
+    return x.reshape(batched_shape(p.new_shape, x.shape[0]))
 
 
 def pad(x: np.ndarray, p: PadParams) -> np.ndarray:

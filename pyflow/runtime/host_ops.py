@@ -25,5 +25,5 @@ def run_host_op(program: Program, step: Layer, arena: np.ndarray) -> None:
     bb = program.bus_bytes
     args = [read_tensor(arena, program.slot(t), bb)[None] for t in op.inputs]
     out = graph.tensor(op.output)
-    result = run_op(op, args, out.shape, out.dtype, program.plan.flavor)
+    result = run_op(op, args, out.shape, out.dtype, program.plan.flavor, [graph.tensor(t).shape for t in op.inputs])
     write_tensor(arena, program.slot(op.output), np.asarray(result)[0], bb)
