@@ -371,6 +371,42 @@ def export_ip(c, model=None, vendor="user.org", library="hls", version="1.0", ip
            _engine_config(c, pi, po, axi_bits), board, clock, flow, vlnv=ExportVlnv(vendor, library, version, ipname))
 
 
+@flow_task(help={"board": "board with a Zynq UltraScale+ PS: ZCU104, ZCU102, KV260, Ultra96-V2 (default: "
+                          "invoke.yaml's board)",
+                 "ip": "the exported engine IP zip (default: the one `invoke export-ip` recorded in "
+                       "build/<model>/reports/vitis_export.json)",
+                 "clock": "PL clock in MHz (default: the board preset's, or invoke.yaml's clock_mhz)",
+                 "jobs": "parallel Vivado jobs", "model": "the .tflite model (names the build directory)",
+                 "flavor": "litert or tflm (recorded for the board driver)", **_ENGINE_HELP})
+def bitstream(c, board=None, ip=None, clock=None, jobs=2, model=None, flavor=None, pi=None, po=None, axi_bits=None):
+    """Vivado block design around the exported engine IP, synthesis, implementation and bitstream: writes the
+    PYNQ overlay (pyflow_engine.bit + .hwh, .xsa) to build/<model>/bitstream/ and
+    build/<model>/reports/bitstream.json (timing, utilization)."""
+    import json
+    from dataclasses import asdict
+
+    from pyflow.vitis.bitstream import build_bitstream
+
+    _, graph = _model(c, model)
+    build = _build_dir(c, graph)
+    config = _engine_config(c, pi, po, axi_bits)
+    if ip:
+        ip_zip = Path(ip)
+    else:
+        record = build / "reports" / "vitis_export.json"
+        if not record.is_file():
+            raise FlowError(f"no exported IP recorded in {record}: run `invoke export-ip` first (needs Vitis HLS), "
+                            "or pass --ip <zip>")
+        try:
+            ip_zip = Path(json.loads(record.read_text())["report"]["file"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise FlowError(f"cannot read the IP path from {record}: {err}") from None
+    result = build_bitstream(ip_zip, _cfg(c, "board", board), _clock(c, clock), build / "bitstream",
+                             build / "reports", jobs=_number(jobs, "jobs"), axi_bits=config.axi_bits,
+                             engine_info={"engine": asdict(config), "flavor": _flavor(c, flavor)})
+    print(result.summary())
+
+
 @flow_task(iterable=["inputs"],
            help={"model": "the .tflite model", "inputs": "photo/.npy file, directory or glob (repeatable)",
                  "backend": "csim (engine_top as a shared library) or pynq (the board driver; on this machine with "

@@ -203,3 +203,44 @@ def test_invoke_run_pynq_off_board_is_one_clear_error():
     result = _invoke("run", "--backend", "pynq", "--bitfile", str(EFFNET))
     assert result.returncode == 1 and "needs the `pynq` package" in result.stderr and "--emulate" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_driver_refuses_an_overlay_built_for_another_engine(lite0, board, tmp_path):
+    """`invoke bitstream` records the engine configuration beside the .bit; the driver compares it with the
+    program's before it touches the board."""
+    import json
+    from dataclasses import asdict, replace
+
+    from pyflow.runtime.pynq_backend import engine_info
+
+    bit = tmp_path / "pyflow_engine.bit"
+    bit.write_bytes(b"")
+    other = replace(lite0.plan.config, pi=16)
+    bit.with_suffix(".json").write_text(json.dumps({"engine": asdict(other), "flavor": "litert"}))
+    with pytest.raises(FlowError, match="pi=16 in the overlay, 64 here"):
+        PynqBackend(lite0, bit, pynq_module=board.pynq)
+    bit.with_suffix(".json").write_text(json.dumps(engine_info(lite0)))
+    PynqBackend(lite0, bit, pynq_module=board.pynq).close()
+
+
+def test_invoke_bitstream_without_vivado_writes_nothing(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import ROOT
+
+    ip = tmp_path / "ip.zip"
+    with zipfile.ZipFile(ip, "w") as z:
+        z.writestr("component.xml", "<component/>")
+    before = sorted(p.name for p in (ROOT / "build").glob("*/bitstream*"))
+    env = {"PATH": f"/usr/bin:/bin:{os.path.dirname(sys.executable)}", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(ROOT), "bitstream", "--ip", str(ip),
+                             "--board", "KV260"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1 and "Vivado not found" in result.stderr and "settings64.sh" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in (ROOT / "build").glob("*/bitstream*")) == before
+    result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(ROOT), "bitstream", "--board", "PYNQ-Z2",
+                             "--ip", str(ip)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1 and "ZCU104" in result.stderr and "Traceback" not in result.stderr

@@ -50,6 +50,35 @@ def _register_offsets() -> dict[str, int]:
     return {reg.name: reg.offset for reg in rm.arguments()}
 
 
+def engine_info(program: Program) -> dict:
+    """What an overlay's engine was built for, as `invoke bitstream` records it beside the .bit."""
+    from dataclasses import asdict
+
+    return {"engine": asdict(program.plan.config), "flavor": program.plan.flavor}
+
+
+def check_engine_info(bitfile, program: Program) -> None:
+    """The program must be planned for the configuration the overlay's engine was built with (the layouts of the
+    parameter image and the arena depend on it); FlowError naming the differences. No record: not checked."""
+    import json
+
+    record = Path(bitfile).with_suffix(".json")
+    if not record.is_file():
+        return
+    try:
+        built = json.loads(record.read_text())
+    except (OSError, ValueError) as err:
+        raise FlowError(f"cannot read {record}: {err}") from None
+    want = engine_info(program)
+    differences = [f"{key}={built.get('engine', {}).get(key)!r} in the overlay, {value!r} here"
+                   for key, value in want["engine"].items() if built.get("engine", {}).get(key) != value]
+    if built.get("flavor") != want["flavor"]:
+        differences.append(f"flavor {built.get('flavor')!r} in the overlay, {want['flavor']!r} here")
+    if differences:
+        raise FlowError(f"the overlay {bitfile} was built for another engine configuration ({record}): "
+                        + "; ".join(differences) + " -- run with the flags the IP was exported with")
+
+
 def check_overlay_registers(ip: dict) -> list[str]:
     """Compare the register offsets the overlay's .hwh declares for the engine (``ip_dict[...]["registers"]``,
     where PYNQ parsed them) with the register map; the disagreements. Registers the .hwh does not name are not
@@ -75,6 +104,7 @@ class PynqBackend:
                  timeout_s: float = 10.0):
         pynq = pynq_module if pynq_module is not None else import_pynq()
         self.program, self.pynq, self.timeout_s = program, pynq, timeout_s
+        check_engine_info(bitfile, program)
         try:
             self.overlay = pynq.Overlay(str(bitfile))
         except (OSError, ValueError, RuntimeError) as err:
