@@ -131,10 +131,12 @@ def test_a_corrupted_weight_is_caught_at_its_layer(lite0, build, photos):
 
 
 @pytest.mark.parametrize("model", ["float_io.tflite", "softmax.tflite", "concat.tflite", "pad.tflite",
-                                   "mixed_small_net.tflite"])
+                                   "mixed_small_net.tflite", "breadth/mul_se.tflite", "breadth/add_broadcast.tflite",
+                                   "breadth/hard_swish.tflite", "keras_apps/mobilenet_v3_small_128.tflite"])
 def test_host_ops_by_the_reference_between_engine_steps(model, build):
-    """Models with host ops (QUANTIZE / DEQUANTIZE with float32 tensors, SOFTMAX, CONCATENATION, PAD, RESHAPE):
-    bit-exact on every layer through the csim backend with a small engine."""
+    """Models with host ops (QUANTIZE / DEQUANTIZE with float32 tensors, SOFTMAX, CONCATENATION, PAD, RESHAPE,
+    broadcasting MUL / ADD with constant operands, HARD_SWISH, LOGISTIC): bit-exact on every layer through the csim
+    backend with a small engine."""
     program = load_program(MODELS / model, EngineConfig(pi=16, po=16, axi_bits=128), "litert")
     engine = CsimBackend(program, build, log=lambda _: None)
     xs = random_inputs(program.graph, 2, seed=5)

@@ -51,11 +51,26 @@ def format_estimate(est: Estimate, top: int = 0) -> str:
             "       time by op: " + ", ".join(f"{k} {100 * v / max(1, t['cycles']):.0f}%"
                                               for k, v in t["cycles_by_op"].items()),
             "       layers bound by: " + ", ".join(f"{k} {100 * v / max(1, t['cycles']):.0f}%"
-                                                   for k, v in t["cycles_by_bound"].items()), ""]
+                                                   for k, v in t["cycles_by_bound"].items()),
+            _host_ops_line(est), ""]
     text = "\n".join(head) + format_layers(est, top) + "\n" + "\n".join(tail) + format_resources(est)
     if est.csynth:
         text += "\n" + format_csynth_comparison(est)
     return text
+
+
+def _host_ops_line(est: Estimate) -> str:
+    """The ops the host runs (no engine cycles): counted apart, at the model's host time per layer."""
+    counts: dict[str, int] = {}
+    for layer in est.layers:
+        if layer.where == "host":
+            counts[layer.op] = counts.get(layer.op, 0) + 1
+    if not counts:
+        return "       host ops: none (every op runs on the engine)"
+    listed = ", ".join(f"{op} {n}" for op, n in sorted(counts.items()))
+    return (f"       host ops: {sum(counts.values())} layers on the host ({listed}), "
+            f"{est.assumptions.host_us_per_layer:g} us each in this model; their arithmetic on the board's CPU is "
+            "not modelled")
 
 
 def format_resources(est: Estimate) -> str:

@@ -47,8 +47,21 @@ from pyflow.hls.steps import group_steps
 from pyflow.ir import Graph, Op
 
 # DEQUANTIZE has no opcode of its own: it runs as OP_QUANTIZE, the host's dtype conversion (int -> int, float -> int,
-# int -> float), the direction given by the layer's in_float / out_float metadata.
-HOST_ALIASES = {"DEQUANTIZE": "QUANTIZE"}
+# int -> float), the direction given by the layer's in_float / out_float metadata. SQUEEZE is a RESHAPE; the
+# two-input elementwise ops share OP_BINARY (meta "binary": the arithmetic), the RELU family OP_RELU.
+HOST_ALIASES = {"DEQUANTIZE": "QUANTIZE", "SQUEEZE": "RESHAPE", "SUB": "BINARY", "MUL": "BINARY",
+                "MAXIMUM": "BINARY", "MINIMUM": "BINARY", "RELU6": "RELU", "RELU_N1_TO_1": "RELU"}
+BINARY_KINDS = {"ADD": 0, "SUB": 1, "MUL": 2, "MAXIMUM": 3, "MINIMUM": 4}
+
+
+def host_add(graph: Graph, op: Op) -> bool:
+    """An ADD the engine's writer cannot do (it adds two same-shape activations): broadcasting, or a constant
+    operand. It runs on the host."""
+    if op.op_type != "ADD":
+        return False
+    if getattr(op.params, "constant", None) is not None:
+        return True
+    return len({tuple(graph.tensor(t).shape) for t in (*op.inputs, op.output)}) != 1
 FLOAT_BYTES = 4  # float32 tensors in the arena and in the vectors
 GUARD_WORDS = 2  # arena words before and after every tensor that no layer writes
 INT32 = (quant.INT32_MIN, quant.INT32_MAX)
@@ -59,7 +72,11 @@ def _ceil(a: int, b: int) -> int:
 
 
 def hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:
-    """A tensor shape as (H, W, C) of one batch element: channels last, 2-D (N, C) as 1x1xC."""
+    """A tensor shape as (H, W, C) of one batch element: channels last, 2-D (N, C) as 1x1xC; a shape without a
+    leading batch of 1 (pyflow.ir.batched_shape) is all one element: [9, 5] is 1x9x5, [8] is 1x1x8."""
+    shape = tuple(shape)
+    if shape and shape[0] != 1 and len(shape) < 4:
+        shape = (1,) + shape
     if len(shape) == 4:
         return int(shape[1]), int(shape[2]), int(shape[3])
     if len(shape) == 3:
@@ -184,8 +201,8 @@ def plan(graph: Graph, config: EngineConfig, flavor: str) -> Plan:
         if tensor.dtype not in ("int8", "uint8", "float32"):
             raise FlowError(f"tensor {t} '{tensor.name}' is {tensor.dtype}; only int8/uint8 tensors (and float32 "
                             "at a QUANTIZE input / DEQUANTIZE output) run in csim")
-        if tensor.shape[0] != 1:
-            raise FlowError(f"tensor {t} has batch {tensor.shape[0]}; the engine runs batch 1")
+        if len(tensor.shape) == 4 and tensor.shape[0] != 1:  # lower ranks without a leading 1: one image's whole
+            raise FlowError(f"tensor {t} has batch {tensor.shape[0]}; the engine runs batch 1")  # tensor (hwc)
         tensor_addr[t] = arena
         if s2d and t == graph.inputs[0]:  # the same bytes in 2x2 blocks: a quarter of the pixels, 4x the channels
             _, h, w, c = stem.block_shape(tensor.shape)
@@ -250,7 +267,11 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     where = "engine"
     what = f"op {op.index} {kind}"
 
-    if kind in ENGINE_OPS:
+    if host_add(graph, op):
+        f["op"] = HOST_OPS["BINARY"]
+        where = "host"
+        _check_int8(graph, op)
+    elif kind in ENGINE_OPS:
         _check_int8(graph, op)
         f["op"] = ENGINE_OPS[kind]
         if max(oc, ic) > cfg.max_cout:
@@ -281,8 +302,11 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
                          **stem.conv_geometry(kh, kw, p.padding.top, p.padding.left))
                 kh, kw = f["k_h"], f["k_w"]
         else:
-            if ih * iw != 1:
-                raise FlowError(f"{what}: input {x.shape} is not flat; FULLY_CONNECTED needs (1, I) or 1x1xI")
+            if ih * iw != oh * ow:  # rows x I -> rows x O: a 1x1 conv over the rows
+                raise FlowError(f"{what}: input {x.shape} and output {y.shape} differ in rows")
+            if ih * iw != 1 and flavor == "litert":
+                raise FlowError(f"{what}: {ih * iw} rows; the engine's LiteRT FULLY_CONNECTED (double "
+                                "requantization, conv.h CONV_FC_REQUANT) takes one row (the tflm flavor runs any)")
             weights = p.weights.astype(np.int64)[:, None, None, :]
             kh = kw = 1
             bias = (p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=(1, 2, 3))
@@ -310,7 +334,7 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         bias = p.bias.astype(np.int64) + p.input_offset * p.weights.reshape(-1, oc).sum(axis=0, dtype=np.int64)
         f["wt_addr"] = image.add(dw_weight_image(cfg, f, p.weights.reshape(1, kh, kw, oc)))
         _add_tables(image, f, bias, p.requant, oc, bb, what)
-    elif kind == "ADD":
+    elif kind == "ADD" and where == "engine":
         x2 = graph.tensor(op.inputs[1])
         if tuple(x2.shape) != tuple(x.shape) or tuple(y.shape) != tuple(x.shape):
             raise FlowError(f"{what}: broadcasting ADD {x.shape} + {x2.shape} is not supported")
@@ -383,11 +407,62 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
             raise FlowError(f"{what}: only int8 softmax with output zero point -128 is supported")
         f.update(out_mult=p.input_multiplier, out_shift=p.input_left_shift, out_offset=p.output_offset)
         meta["diff_min"] = int(p.diff_min)
+    elif where == "host" and kind in BINARY_KINDS:
+        meta.update(_binary_meta(graph, op, flavor, image, addr, what))
+        if op.params.constant is None:
+            f["in2_addr"] = addr[op.inputs[1]]
+        f.update(act_min=getattr(p, "act_min", -128), act_max=getattr(p, "act_max", 127))
+    elif kind in ("RELU", "RELU6", "RELU_N1_TO_1"):
+        mult, shift = p.requant.pair(flavor)
+        raw = p.tflm_raw_bounds if flavor == "tflm" else None
+        meta.update(in_zp=p.input_zero_point, out_off=p.output_offset, mult=mult, shift=shift, raw=int(raw is not None),
+                    raw_lo=raw[0] if raw else 0, raw_hi=raw[1] if raw else 0)
+        f.update(act_min=p.act_min, act_max=p.act_max)
+    elif kind == "LEAKY_RELU":
+        (id_m, id_s), (al_m, al_s) = p.identity.pair(flavor), p.alpha.pair(flavor)
+        meta.update(in_zp=p.input_zero_point, out_off=p.output_offset, id_m=id_m, id_s=id_s, al_m=al_m, al_s=al_s)
+    elif kind == "HARD_SWISH":
+        meta.update(in_zp=p.input_zero_point, out_zp=p.output_zero_point, relu_m=p.reluish_multiplier_int16,
+                    relu_e=p.reluish_exponent, out_m=p.output_multiplier_int16, out_e=p.output_exponent)
+    elif kind == "LOGISTIC":  # LiteRT: the table (in the parameter image); TFLM: the fixed-point parameters
+        meta.update(lut_addr=image.add(p.table.tobytes()), in_zp=p.input_zero_point, radius=p.input_range_radius,
+                    mult=p.input_multiplier, shift=p.input_left_shift)
     for k, v in f.items():
         f[k] = int(v)
         if not INT32[0] <= f[k] <= INT32[1]:
             raise FlowError(f"{what}: descriptor field {k}={v} does not fit int32")
     return Layer(op.index, kind, where, f, meta)
+
+
+def _binary_meta(graph: Graph, op: Op, flavor: str, image: _Image, addr: dict[int, int], what: str) -> dict:
+    """A two-input elementwise op on the host: which arithmetic, both operands' (H, W, C) -- each dimension equal
+    to the output's or 1 (broadcast) -- a constant operand in the parameter image, and the requantization."""
+    p = op.params
+    out = hwc(graph.tensor(op.output).shape)
+    shapes = [tuple(graph.tensor(t).shape) for t in op.inputs]
+    meta = {"binary": BINARY_KINDS[op.op_type], "const_input": -1}
+    if p.constant is not None:
+        shapes.insert(p.constant_input, tuple(p.constant.shape))
+        if p.constant.dtype not in (np.int8, np.uint8):
+            raise FlowError(f"{what}: constant operand is {p.constant.dtype}; int8 expected")
+        meta.update(const_input=p.constant_input, const_addr=image.add(p.constant.astype(np.int8).tobytes()))
+    else:
+        meta.update(in2_tensor=op.inputs[1])
+    for name, shape in zip("ab", shapes):
+        dims = hwc(shape) if len(shape) >= 2 and shape[0] == 1 else hwc((1,) + (1,) * (3 - len(shape)) + shape)
+        if any(d not in (1, o) for d, o in zip(dims, out)):
+            raise FlowError(f"{what}: operand {shape} does not broadcast to the output {out} on (H, W, C)")
+        meta.update({f"{name}_h": dims[0], f"{name}_w": dims[1], f"{name}_c": dims[2]})
+    if p.constant is None:
+        meta.update(in2_h=meta["b_h"], in2_w=meta["b_w"], in2_c=meta["b_c"])
+    if op.op_type in ("ADD", "SUB"):
+        meta.update(off1=p.input1_offset, off2=p.input2_offset, off_out=p.output_offset, lshift=p.left_shift,
+                    m1=p.input1_multiplier, s1=p.input1_shift, m2=p.input2_multiplier, s2=p.input2_shift,
+                    mo=p.output_multiplier, so=p.output_shift)
+    elif op.op_type == "MUL":
+        mo, so = p.requant.pair(flavor)
+        meta.update(off1=p.input1_offset, off2=p.input2_offset, off_out=p.output_offset, mo=mo, so=so)
+    return meta
 
 
 def layers_text(pl: Plan) -> str:
@@ -396,6 +471,9 @@ def layers_text(pl: Plan) -> str:
              f"arena arena_words={pl.arena_words} image_words={pl.image_words} axi_bits={pl.config.axi_bits} "
              f"guard_words={GUARD_WORDS}"]
     for L in pl.layers:
+        clash = sorted(set(L.meta) & set(DESC_FIELDS))
+        if clash:  # the testbench would read them as descriptor fields
+            raise FlowError(f"layer {L.index} {L.name}: metadata {clash} named like descriptor fields")
         kv = [f"name={L.name}", f"where={L.where}"] + [f"{k}={v}" for k, v in L.fields.items()] + \
              [f"{k}={v}" for k, v in L.meta.items()]
         lines.append("layer " + " ".join(kv))

@@ -107,7 +107,8 @@ GENERATED_HEADERS = ("engine_config.h", "engine_desc.h", "engine_loops.h")
 
 def _sources() -> list[Path]:
     return sorted((HLS_DIR / "src").glob("*.h")) + sorted((HLS_DIR / "src").glob("*.cpp")) + \
-        sorted((HLS_DIR / "tb").glob("*.cpp")) + sorted((HLS_DIR / "host").glob("*.cpp"))
+        sorted((HLS_DIR / "tb").glob("*.h")) + sorted((HLS_DIR / "tb").glob("*.cpp")) + \
+        sorted((HLS_DIR / "host").glob("*.cpp"))
 
 
 # What each build links: the testbench executable, or engine_top as a shared library for pyflow.runtime (the

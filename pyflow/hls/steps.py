@@ -80,7 +80,8 @@ def group_steps(graph, records: list, fuse: bool):
             group.append(records[i + 1])
         last = group[-1]
         nxt = records[i + len(group)] if i + len(group) < len(records) else None
-        if (fuse and last.name != "ADD" and nxt is not None and nxt.name == "ADD" and single(last)
+        if (fuse and last.name != "ADD" and nxt is not None and nxt.name == "ADD" and nxt.where == "engine"
+                and single(last)
                 and last.meta["out_tensor"] in (nxt.meta["in_tensor"], nxt.meta["in2_tensor"])
                 and nxt.meta["in_tensor"] != nxt.meta["in2_tensor"]):
             group.append(nxt)

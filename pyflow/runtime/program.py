@@ -18,7 +18,7 @@ from pyflow.errors import FlowError
 from pyflow.hls.codegen import Layer, Plan, hwc, plan
 from pyflow.hls.config import EngineConfig
 from pyflow.hls.descriptor import DESC_FIELDS
-from pyflow.ir import Graph
+from pyflow.ir import Graph, batched_shape
 from pyflow.reference import check_flavor
 from pyflow.tflite_reader import read_model
 
@@ -31,6 +31,11 @@ class TensorSlot:
     addr: int  # bus word
     shape: tuple[int, ...]  # as stored (the graph input of a space-to-depth stem: in 2x2 blocks)
     dtype: str  # int8 | uint8 | float32
+
+    @property
+    def per_image(self) -> tuple[int, ...]:
+        """One input's values (pyflow.ir.batched_shape without the batch)."""
+        return batched_shape(self.shape, 1)[1:]
 
 
 @dataclass
@@ -95,11 +100,11 @@ def _pixels(arena: np.ndarray, slot: TensorSlot, bus_bytes: int) -> np.ndarray:
 
 
 def write_tensor(arena: np.ndarray, slot: TensorSlot, values: np.ndarray, bus_bytes: int) -> None:
-    """Write one batch element (shape ``slot.shape[1:]``) into the arena, pad lanes zero."""
+    """Write one batch element (shape ``slot.per_image``) into the arena, pad lanes zero."""
     values = np.asarray(values)
-    if values.dtype != np.dtype(slot.dtype) or tuple(values.shape) != tuple(slot.shape[1:]):
+    if values.dtype != np.dtype(slot.dtype) or tuple(values.shape) != slot.per_image:
         raise FlowError(f"tensor {slot.tensor}: got {values.dtype}{list(values.shape)}, the arena holds "
-                        f"{slot.dtype}{list(slot.shape[1:])}")
+                        f"{slot.dtype}{list(slot.per_image)}")
     if slot.dtype == "float32":
         data = np.ascontiguousarray(values, dtype="<f4").view(np.uint8).reshape(-1)
         arena[slot.addr * bus_bytes:slot.addr * bus_bytes + data.size] = data
@@ -111,10 +116,10 @@ def write_tensor(arena: np.ndarray, slot: TensorSlot, values: np.ndarray, bus_by
 
 
 def read_tensor(arena: np.ndarray, slot: TensorSlot, bus_bytes: int) -> np.ndarray:
-    """One batch element of the tensor, as a fresh array of shape ``slot.shape[1:]``."""
+    """One batch element of the tensor, as a fresh array of shape ``slot.per_image``."""
     if slot.dtype == "float32":
-        n = int(np.prod(slot.shape[1:])) * 4
+        n = int(np.prod(slot.per_image)) * 4
         data = arena[slot.addr * bus_bytes:slot.addr * bus_bytes + n].copy()
-        return data.view("<f4").astype(np.float32).reshape(slot.shape[1:])
+        return data.view("<f4").astype(np.float32).reshape(slot.per_image)
     c = hwc(slot.shape)[2]
-    return _pixels(arena, slot, bus_bytes)[:, :c].copy().view(slot.dtype).reshape(slot.shape[1:])
+    return _pixels(arena, slot, bus_bytes)[:, :c].copy().view(slot.dtype).reshape(slot.per_image)

@@ -107,7 +107,7 @@ def run_image(program: Program, engine: Engine, x: np.ndarray, golden: dict | No
             cpu_wrote = True
         seconds = time.perf_counter() - t0
         out = program.slot(int(step.meta["out_tensor"]))
-        row = StepRun(step.index, step.name, step.where, seconds, int(np.prod(out.shape[1:])) *
+        row = StepRun(step.index, step.name, step.where, seconds, int(np.prod(out.per_image)) *
                       np.dtype(out.dtype).itemsize, "RAN")
         if golden is not None:
             if engine_wrote:

@@ -1,0 +1,172 @@
+// See host_ops.h. Integer arithmetic exactly as TFLite's reference kernels (int16 where they use int16).
+#include "host_ops.h"
+
+#include <limits>
+
+#include "gemmlowp.h"
+#include "requant.h"
+
+long long host_get(const host_meta_t &meta, const char *key, long long fallback) {
+    const auto it = meta.find(key);
+    return it == meta.end() ? fallback : it->second;
+}
+
+// ---- two-input elementwise ops ----
+namespace {
+
+enum { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_MAX = 3, BIN_MIN = 4 };
+
+int32_t binary_lane(const host_meta_t &m, int kind, int32_t a, int32_t b, int32_t act_min, int32_t act_max) {
+    if (kind == BIN_MAX) return a > b ? a : b;
+    if (kind == BIN_MIN) return a < b ? a : b;
+    const int32_t off1 = (int32_t)host_get(m, "off1", 0), off2 = (int32_t)host_get(m, "off2", 0);
+    const int32_t mo = (int32_t)host_get(m, "mo", 0), so = (int32_t)host_get(m, "so", 0);
+    const int32_t off_out = (int32_t)host_get(m, "off_out", 0);
+    if (kind == BIN_MUL) {  // reference_integer_ops::MulElementwise
+        const int32_t r = multiply_by_quantized_multiplier((a + off1) * (b + off2), mo, so);
+        return clamp_i32((int64_t)r + off_out, act_min, act_max);
+    }
+    // ADD / SUB (reference_integer_ops::Add, reference_ops SubElementwise): both rescaled at left_shift bits
+    const int32_t left_shift = (int32_t)host_get(m, "lshift", 0);
+    const int32_t x1 = multiply_by_quantized_multiplier_smaller_than_one(
+        (a + off1) * (1 << left_shift), (int32_t)host_get(m, "m1", 0), (int32_t)host_get(m, "s1", 0));
+    const int32_t x2 = multiply_by_quantized_multiplier_smaller_than_one(
+        (b + off2) * (1 << left_shift), (int32_t)host_get(m, "m2", 0), (int32_t)host_get(m, "s2", 0));
+    const int32_t r = multiply_by_quantized_multiplier_smaller_than_one(kind == BIN_SUB ? x1 - x2 : x1 + x2, mo, so);
+    return clamp_i32((int64_t)r + off_out, act_min, act_max);
+}
+
+}  // namespace
+
+void host_binary(const host_meta_t &m, const layer_desc_t &d, const std::vector<int8_t> &a,
+                 const std::vector<int8_t> &b, std::vector<int8_t> &out) {
+    const int kind = (int)host_get(m, "binary", 0);
+    const long long ah = host_get(m, "a_h"), aw = host_get(m, "a_w"), ac = host_get(m, "a_c");
+    const long long bh = host_get(m, "b_h"), bw = host_get(m, "b_w"), bc = host_get(m, "b_c");
+    out.assign((size_t)d.out_h * d.out_w * d.out_c, 0);
+    for (int y = 0; y < d.out_h; ++y)
+        for (int x = 0; x < d.out_w; ++x)
+            for (int c = 0; c < d.out_c; ++c) {  // a dimension of 1 broadcasts: index % 1 == 0
+                const int32_t va = a[(size_t)(((y % ah) * aw + (x % aw)) * ac + (c % ac))];
+                const int32_t vb = b[(size_t)(((y % bh) * bw + (x % bw)) * bc + (c % bc))];
+                out[((size_t)y * d.out_w + x) * d.out_c + c] = (int8_t)binary_lane(m, kind, va, vb, d.act_min,
+                                                                                    d.act_max);
+            }
+}
+
+// ---- activations ----
+void host_relu(const host_meta_t &m, const layer_desc_t &d, const std::vector<int8_t> &in,
+               std::vector<int8_t> &out) {
+    out.resize(in.size());
+    const int32_t zp = (int32_t)host_get(m, "in_zp", 0), off = (int32_t)host_get(m, "out_off", 0);
+    const int32_t mult = (int32_t)host_get(m, "mult", 0), shift = (int32_t)host_get(m, "shift", 0);
+    const bool raw = host_get(m, "raw", 0) == 1;  // TFLM's RELU6: clamp of the raw input, no requantization
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (raw) {
+            out[i] = (int8_t)clamp_i32(in[i], (int32_t)host_get(m, "raw_lo", 0), (int32_t)host_get(m, "raw_hi", 0));
+            continue;
+        }
+        const int32_t r = multiply_by_quantized_multiplier((int32_t)in[i] - zp, mult, shift);
+        out[i] = (int8_t)clamp_i32((int64_t)r + off, d.act_min, d.act_max);
+    }
+}
+
+void host_leaky_relu(const host_meta_t &m, const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    out.resize(in.size());
+    const int32_t zp = (int32_t)host_get(m, "in_zp", 0), off = (int32_t)host_get(m, "out_off", 0);
+    for (size_t i = 0; i < in.size(); ++i) {
+        const int32_t v = (int32_t)in[i] - zp;
+        const int32_t r = v >= 0 ? multiply_by_quantized_multiplier(v, (int32_t)host_get(m, "id_m", 0),
+                                                                    (int32_t)host_get(m, "id_s", 0))
+                                 : multiply_by_quantized_multiplier(v, (int32_t)host_get(m, "al_m", 0),
+                                                                    (int32_t)host_get(m, "al_s", 0));
+        out[i] = (int8_t)clamp_i32((int64_t)r + off, -128, 127);
+    }
+}
+
+namespace {
+
+// gemmlowp on int16 (as reference_ops::HardSwish calls it).
+int16_t srdhm16(int16_t a, int16_t b) {
+    const bool overflow = a == b && a == std::numeric_limits<int16_t>::min();
+    const int32_t ab = (int32_t)a * (int32_t)b;
+    const int16_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
+    const int16_t high = (int16_t)((ab + nudge) / (1 << 15));
+    return overflow ? std::numeric_limits<int16_t>::max() : high;
+}
+
+int16_t sdhm16(int16_t a, int16_t b) {  // TFLite SaturatingDoublingHighMul: truncating
+    const bool overflow = a == b && a == std::numeric_limits<int16_t>::min();
+    const int32_t ab = (int32_t)a * (int32_t)b;
+    return overflow ? std::numeric_limits<int16_t>::max() : (int16_t)(ab / (1 << 15));
+}
+
+// gemmlowp RoundingDivideByPOT<int16_t>: the mask is an int16 (all ones from exponent 16 on).
+int16_t rdbp16(int16_t x, int exponent) {
+    const int16_t mask = (int16_t)((1ll << exponent) - 1);
+    const int16_t remainder = (int16_t)(x & mask);
+    const int16_t threshold = (int16_t)((mask >> 1) + (x < 0 ? 1 : 0));
+    return (int16_t)((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
+int16_t saturating_left_shift16(int16_t value, int amount) {
+    const int64_t r = (int64_t)value * (1 << amount);
+    return (int16_t)(r > 32767 ? 32767 : r < -32768 ? -32768 : r);
+}
+
+}  // namespace
+
+void host_hard_swish(const host_meta_t &m, const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    out.resize(in.size());
+    const int32_t in_zp = (int32_t)host_get(m, "in_zp", 0), out_zp = (int32_t)host_get(m, "out_zp", 0);
+    const int16_t relu_m = (int16_t)host_get(m, "relu_m", 0), out_m = (int16_t)host_get(m, "out_m", 0);
+    const int relu_e = (int)host_get(m, "relu_e", 0), out_e = (int)host_get(m, "out_e", 0);
+    for (size_t i = 0; i < in.size(); ++i) {
+        const int16_t value = (int16_t)((int32_t)in[i] - in_zp);
+        const int16_t hires = (int16_t)(value * (1 << 7));
+        const int16_t preshift_output = srdhm16(hires, out_m);
+        int16_t reluish = hires;
+        if (relu_e > 0) reluish = saturating_left_shift16(reluish, relu_e - 1);
+        reluish = srdhm16(reluish, relu_m);
+        if (relu_e > 0) reluish = saturating_left_shift16(reluish, 1);
+        if (relu_e < 0) reluish = rdbp16(reluish, -relu_e);
+        reluish = (int16_t)((reluish + (1 << 15)) >> 1);
+        int16_t output = rdbp16(sdhm16(reluish, preshift_output), -out_e);
+        output = (int16_t)(output + out_zp);  // an int16 add, as in the kernel
+        out[i] = (int8_t)clamp_i32(output, -128, 127);
+    }
+}
+
+// gemmlowp logistic on FixedPoint<int32, 4> (TFLM's reference_integer_ops::Logistic).
+
+void host_logistic(const host_meta_t &m, const std::vector<int8_t> &lut, const std::vector<int8_t> &in,
+                   std::vector<int8_t> &out) {
+    out.resize(in.size());
+#ifndef PYFLOW_FLAVOR_TFLM
+    (void)m;
+    for (size_t i = 0; i < in.size(); ++i) out[i] = lut[(uint8_t)in[i]];
+#else
+    (void)lut;
+    const int32_t zp = (int32_t)host_get(m, "in_zp", 0), radius = (int32_t)host_get(m, "radius", 0);
+    const int32_t mult = (int32_t)host_get(m, "mult", 0), shift = (int32_t)host_get(m, "shift", 0);
+    for (size_t i = 0; i < in.size(); ++i) {
+        const int32_t v = (int32_t)in[i] - zp;
+        if (v <= -radius) {
+            out[i] = -128;
+        } else if (v >= radius) {
+            out[i] = 127;
+        } else {
+            const int32_t q4 = multiply_by_quantized_multiplier(v, mult, shift);
+            int32_t q0;
+            if (q4 == 0) {
+                q0 = 1 << 30;  // one half
+            } else {
+                const int32_t positive = one_over_one_plus_x_for_x_in_0_1(
+                    exp_on_negative_values(q4 > 0 ? -q4 : q4, 4));
+                q0 = q4 > 0 ? positive : REQ_INT32_MAX - positive;
+            }
+            out[i] = (int8_t)clamp_i32((int64_t)rounding_divide_by_pot(q0, 31 - 8) - 128, -128, 127);
+        }
+    }
+#endif
+}

@@ -1,0 +1,33 @@
+// Host ops of the testbench beyond the original set: the two-input elementwise ops with broadcasting (ADD that the
+// engine cannot do, SUB, MUL, MAXIMUM, MINIMUM), the RELU family, LEAKY_RELU, HARD_SWISH and LOGISTIC -- each the
+// C++ twin of its pyflow/reference module (activations.py, elementwise.py), TFLite's integer reference kernels
+// transcribed. Tensors are dense NHWC int8 bytes of one image; parameters come from the layer's metadata
+// (pyflow/hls/codegen.py: _binary_meta and the host branches of _layer).
+#ifndef PYFLOW_HOST_OPS_H
+#define PYFLOW_HOST_OPS_H
+
+#include <stdint.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+
+typedef std::map<std::string, long long> host_meta_t;
+
+// A metadata value; `fallback` when absent.
+long long host_get(const host_meta_t &meta, const char *key, long long fallback = -1);
+
+// out = a (op) b with broadcasting over (H, W, C): each operand dimension equals the output's or is 1.
+void host_binary(const host_meta_t &meta, const layer_desc_t &d, const std::vector<int8_t> &a,
+                 const std::vector<int8_t> &b, std::vector<int8_t> &out);
+void host_relu(const host_meta_t &meta, const layer_desc_t &d, const std::vector<int8_t> &in,
+               std::vector<int8_t> &out);
+void host_leaky_relu(const host_meta_t &meta, const std::vector<int8_t> &in, std::vector<int8_t> &out);
+void host_hard_swish(const host_meta_t &meta, const std::vector<int8_t> &in, std::vector<int8_t> &out);
+// lut: LiteRT's 256-entry table indexed by the input byte; the TFLM flavor computes gemmlowp's logistic instead.
+void host_logistic(const host_meta_t &meta, const std::vector<int8_t> &lut, const std::vector<int8_t> &in,
+                   std::vector<int8_t> &out);
+
+#endif
