@@ -318,9 +318,40 @@ class MinMaxParams:
     constant_input: int = 1  # which input the constant is (0 or 1)
 
 
+@dataclass(frozen=True)
+class ResizeParams:
+    """RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR, int8 (no requantization: TFLite resizes the raw values)."""
+
+    bilinear: bool
+    align_corners: bool
+    half_pixel_centers: bool
+
+
+@dataclass(frozen=True, eq=False)
+class TransposeConvParams:
+    """TRANSPOSE_CONV, int8 (reference_integer_ops::TransposeConv): every input pixel scatters weights x (x + input
+    offset) into a stride-spaced window of an int32 accumulator; + bias, per-channel requantization, clamp."""
+
+    stride: tuple[int, int]
+    padding: Padding  # top / left of the output window (bottom / right as TFLite computes them, for reference)
+    padding_mode: str
+    weights: np.ndarray  # int8 (O, KH, KW, I)
+    bias: np.ndarray  # int32 (O,), zeros when the file has none
+    input_offset: int
+    output_offset: int
+    requant: Requant
+    act_min: int
+    act_max: int
+
+    def __post_init__(self):
+        _frozen(self.weights)
+        _frozen(self.bias)
+
+
 OpParams = Union[ConvParams, FullyConnectedParams, AddParams, PoolParams, MeanParams, SoftmaxParams,
                  QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams, SubParams, MulParams,
-                 ReluParams, LeakyReluParams, HardSwishParams, LogisticParams, MinMaxParams]
+                 ReluParams, LeakyReluParams, HardSwishParams, LogisticParams, MinMaxParams, ResizeParams,
+                 TransposeConvParams]
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,7 +25,8 @@ from pyflow.errors import FlowError
 SUPPORTED_OPS = (
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN",
     "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE", "PAD", "CONCATENATION", "SUB", "MUL", "MAXIMUM", "MINIMUM",
-    "RELU", "RELU6", "RELU_N1_TO_1", "LEAKY_RELU", "HARD_SWISH", "LOGISTIC", "SQUEEZE",
+    "RELU", "RELU6", "RELU_N1_TO_1", "LEAKY_RELU", "HARD_SWISH", "LOGISTIC", "SQUEEZE", "RESIZE_NEAREST_NEIGHBOR",
+    "RESIZE_BILINEAR", "TRANSPOSE_CONV",
 )
 # Evaluated at read time when every input is a constant (shape arithmetic); never on activations.
 FOLDED_OPS = ("SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "REDUCE_PROD", "CONCATENATION")
@@ -35,9 +36,8 @@ NEAREST_SUPPORTED = {
     "ELU": "LEAKY_RELU", "GELU": "HARD_SWISH", "DIV": "MUL by the reciprocal", "SQUARED_DIFFERENCE": "SUB and MUL",
     "SUM": "MEAN", "REDUCE_MAX": "MAX_POOL_2D over the whole map", "BATCH_MATMUL": "FULLY_CONNECTED",
     "TRANSPOSE": "RESHAPE", "SPLIT": "separate convs", "SPLIT_V": "separate convs", "ABS": "RELU",
-    "RESIZE_BILINEAR": "RESIZE_NEAREST_NEIGHBOR via a stride-1 model (not supported yet either)",
-    "RESIZE_NEAREST_NEIGHBOR": "a model without upsampling (not supported yet)",
-    "TRANSPOSE_CONV": "CONV_2D on an upsampled input (not supported yet)",
+    "CONV_3D": "CONV_2D", "DEPTH_TO_SPACE": "RESIZE_NEAREST_NEIGHBOR then CONV_2D",
+    "SPACE_TO_DEPTH": "a stride-2 CONV_2D",
 }
 
 _OP_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
@@ -704,6 +704,69 @@ def _logistic(ctx: _OpContext):
         raise ctx.fail(str(err)) from None
 
 
+def _resize(ctx: _OpContext):
+    bilinear = ctx.op_type == "RESIZE_BILINEAR"
+    options = ctx.options(tflite.ResizeBilinearOptions if bilinear else tflite.ResizeNearestNeighborOptions,
+                          required=False)
+    x, y = ctx.quantized(ctx.act(0), ("int8", "uint8")), ctx.quantized(ctx.out, ("int8", "uint8"))
+    model_checks.rank(ctx.where, x.name, x.shape, 4)
+    model_checks.rank(ctx.where, y.name, y.shape, 4)
+    size = ctx.reader.known(ctx.inputs[1])
+    if size is None or np.asarray(size).size != 2 or tuple(int(v) for v in np.asarray(size)) != tuple(y.shape[1:3]):
+        raise ctx.fail(f"size input {None if size is None else list(np.asarray(size))} must be the constant output "
+                       f"size {list(y.shape[1:3])}")
+    if x.shape[0] != y.shape[0] or x.shape[3] != y.shape[3] or x.dtype != y.dtype:
+        raise ctx.fail(f"input {x.shape} and output {y.shape} differ in batch, channels or dtype")
+    align = bool(options.AlignCorners()) if options else False
+    half = bool(options.HalfPixelCenters()) if options else False
+    if align and half:
+        raise ctx.fail("align_corners and half_pixel_centers are both set (TFLite requires at most one)")
+    return ir.ResizeParams(bilinear=bilinear, align_corners=align, half_pixel_centers=half), [ctx.inputs[0]]
+
+
+def _transpose_conv(ctx: _OpContext):
+    options = ctx.options(tflite.TransposeConvOptions)
+    x, y = ctx.quantized(ctx.act(2)), ctx.quantized(ctx.out)
+    model_checks.rank(ctx.where, x.name, x.shape, 4)
+    model_checks.rank(ctx.where, y.name, y.shape, 4)
+    shape = ctx.reader.known(ctx.inputs[0])
+    if shape is None or tuple(int(v) for v in np.asarray(shape).reshape(-1)) != tuple(y.shape):
+        raise ctx.fail(f"output_shape input must be the constant output shape {list(y.shape)}")
+    weights = ctx.const(1)
+    if weights is None or weights.dtype != np.int8 or weights.ndim != 4 or weights.shape[3] != x.shape[3] \
+            or weights.shape[0] != y.shape[3]:
+        raise ctx.fail(f"weights must be a constant int8 (O={y.shape[3]}, KH, KW, I={x.shape[3]}) tensor")
+    w_scales, w_zps, w_axis = ctx.reader.quantization(ctx.inputs[1])
+    model_checks.scales(ctx.where, "weights", w_scales)
+    if np.any(w_zps != 0) or w_scales.size not in (1, y.shape[3]) or (w_scales.size > 1 and w_axis != 0):
+        raise ctx.fail("weights must be symmetric, per-tensor or per output channel (axis 0)")
+    bias = ctx.const(3) if len(ctx.inputs) > 3 else None
+    model_checks.bias(ctx.where, bias, y.shape[3])
+    bias = np.zeros(y.shape[3], np.int32) if bias is None else bias.astype(np.int32)
+    stride = (options.StrideH(), options.StrideW())
+    for field, value in zip(("stride_h", "stride_w"), stride):
+        model_checks.at_least(ctx.where, field, value)
+    mode = _padding_mode(ctx, options.Padding())
+    # transpose_conv.cc: the padding of the forward conv from the output to the input (ComputePaddingHeightWidth
+    # with the transpose's output as the conv's input)
+    kernel = (weights.shape[1], weights.shape[2])
+    pads = []
+    for axis in (0, 1):
+        conv_out = _expected_out(mode, y.shape[1 + axis], kernel[axis], stride[axis], 1)
+        if conv_out != x.shape[1 + axis]:
+            raise ctx.fail(f"input {x.shape} is not the {mode} conv of the output {y.shape} (stride {stride})")
+        total = max((conv_out - 1) * stride[axis] + kernel[axis] - y.shape[1 + axis], 0)
+        pads.append((total // 2, total - total // 2))
+    padding = ir.Padding(top=pads[0][0], bottom=pads[0][1], left=pads[1][0], right=pads[1][1])
+    scales = np.broadcast_to(w_scales, (y.shape[3],)).astype(np.float64)
+    effective = float(np.float64(np.float32(x.scale))) * scales / float(np.float32(y.scale))
+    act_min, act_max = ctx.activation_range(options.FusedActivationFunction(), y)
+    params = ir.TransposeConvParams(stride=stride, padding=padding, padding_mode=mode, weights=weights, bias=bias,
+                                    input_offset=-x.zero_point, output_offset=y.zero_point,
+                                    requant=_requant(effective), act_min=act_min, act_max=act_max)
+    return params, [ctx.inputs[2]]
+
+
 def _pool(ctx: _OpContext):
     options = ctx.options(tflite.Pool2DOptions)
     x, y = ctx.quantized(ctx.act(0), ("int8", "uint8")), ctx.quantized(ctx.out, ("int8", "uint8"))
@@ -858,5 +921,6 @@ _BUILDERS = {
     "QUANTIZE": _quantize, "DEQUANTIZE": _dequantize, "RESHAPE": _reshape, "PAD": _pad,
     "CONCATENATION": _concatenation, "SUB": _add, "MUL": _mul, "MAXIMUM": _min_max, "MINIMUM": _min_max,
     "RELU": _relu, "RELU6": _relu, "RELU_N1_TO_1": _relu, "LEAKY_RELU": _leaky_relu, "HARD_SWISH": _hard_swish,
-    "LOGISTIC": _logistic, "SQUEEZE": _reshape,
+    "LOGISTIC": _logistic, "SQUEEZE": _reshape, "RESIZE_NEAREST_NEIGHBOR": _resize, "RESIZE_BILINEAR": _resize,
+    "TRANSPOSE_CONV": _transpose_conv,
 }

@@ -84,6 +84,25 @@ def test_logistic_flavors_differ_and_each_matches_its_runtime(tmp_path):
         assert_matches_oracle(path, x, oracle, patched)
 
 
+def test_every_breadth_fixture_has_a_csim_case():
+    from test_hls_breadth import HOST
+
+    assert {name.removesuffix(".tflite") for name in BREADTH} == set(HOST)
+
+
+def test_resize_flags_and_transpose_conv_geometry_are_read():
+    nearest = read_model(MODELS / "breadth" / "resize_nearest.tflite")
+    p = next(op.params for op in nearest.ops if op.op_type == "RESIZE_NEAREST_NEIGHBOR")
+    assert (p.bilinear, p.align_corners, p.half_pixel_centers) == (False, False, True)
+    corners = read_model(MODELS / "breadth" / "resize_bilinear_align_corners.tflite")
+    p = next(op.params for op in corners.ops if op.op_type == "RESIZE_BILINEAR")
+    assert (p.bilinear, p.align_corners, p.half_pixel_centers) == (True, True, False)
+    tconv = read_model(MODELS / "breadth" / "transpose_conv_s2_same.tflite")
+    op = next(op for op in tconv.ops if op.op_type == "TRANSPOSE_CONV")
+    assert op.params.stride == (2, 2) and op.params.weights.shape == (5, 3, 3, 8)
+    assert tconv.tensor(op.output).shape == (1, 10, 14, 5)
+
+
 def test_unsupported_op_names_itself_its_index_and_the_nearest_alternative():
     with pytest.raises(FlowError, match=r"unsupported op TANH at index 1; nearest supported: LOGISTIC"):
         read_model(MODELS / "unsupported_op.tflite")

@@ -22,7 +22,10 @@ HOST = {
     "maximum": {"MAXIMUM"}, "minimum": {"MINIMUM"}, "mul_same": {"MUL"}, "mul_se": {"LOGISTIC", "MUL"},
     "mul_spatial": {"LOGISTIC", "MUL"}, "relu": {"RELU"}, "relu6": {"RELU6"}, "relu_n1_to_1": {"RELU_N1_TO_1"},
     "sub_same": {"SUB"}, "sub_broadcast": {"SUB"}, "swish": {"LOGISTIC", "MUL"},
-    "squeeze_free_batch": {"ADD", "RESHAPE"},
+    "squeeze_free_batch": {"ADD", "RESHAPE"}, "resize_nearest": {"RESIZE_NEAREST_NEIGHBOR"},
+    "resize_nearest_align_corners": {"RESIZE_NEAREST_NEIGHBOR"}, "resize_bilinear": {"RESIZE_BILINEAR"},
+    "resize_bilinear_align_corners": {"RESIZE_BILINEAR"}, "transpose_conv_s2_same": {"TRANSPOSE_CONV"},
+    "transpose_conv_s2_valid": {"TRANSPOSE_CONV"},
 }
 FLAVORS = {name: ("litert", "tflm") for name in HOST}
 FLAVORS["squeeze_free_batch"] = ("tflm",)  # 9-row FULLY_CONNECTED: the LiteRT flavor's FC engine path is 1 row

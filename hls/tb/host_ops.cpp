@@ -1,6 +1,7 @@
 // See host_ops.h. Integer arithmetic exactly as TFLite's reference kernels (int16 where they use int16).
 #include "host_ops.h"
 
+#include <cmath>
 #include <limits>
 
 #include "gemmlowp.h"
@@ -169,4 +170,91 @@ void host_logistic(const host_meta_t &m, const std::vector<int8_t> &lut, const s
         }
     }
 #endif
+}
+
+// ---- resize ----
+namespace {
+
+// reference_ops::GetNearestNeighbor: float32 arithmetic, floor (round half away with align_corners).
+int nearest(int i, int in_size, int out_size, bool align, bool half) {
+    const float scale = (align && out_size > 1) ? (float)(in_size - 1) / (float)(out_size - 1)
+                                                : (float)in_size / (float)out_size;
+    const float offset = half ? 0.5f : 0.0f;
+    const float value = ((float)i + offset) * scale;
+    int v = align ? (int)std::round(value) : (int)std::floor(value);
+    v = v < in_size - 1 ? v : in_size - 1;
+    return half && v < 0 ? 0 : v;
+}
+
+// The integer ResizeBilinear's ComputeInterpolationValues: 10-bit position, neighbours by truncating division.
+void bilinear_axis(int i, int32_t scale_10, bool half, int in_size, int32_t &scaled, int32_t &lower, int32_t &upper) {
+    scaled = half ? i * scale_10 + scale_10 / 2 - (1 << 9) : i * scale_10;
+    lower = scaled / (1 << 10) > 0 ? scaled / (1 << 10) : 0;
+    const int32_t up = (scaled + (1 << 10) - 1) / (1 << 10);
+    upper = up < in_size - 1 ? up : in_size - 1;
+}
+
+int32_t bilinear_scale(int in_size, int out_size, bool align) {
+    if (align && out_size > 1) return ((1 << 10) * (in_size - 1) + (out_size - 1) / 2) / (out_size - 1);
+    return ((1 << 10) * in_size + out_size / 2) / out_size;
+}
+
+}  // namespace
+
+void host_resize(const host_meta_t &m, const layer_desc_t &d, const std::vector<int8_t> &in,
+                 std::vector<int8_t> &out) {
+    const bool bilinear = host_get(m, "bilinear", 0) == 1, align = host_get(m, "align", 0) == 1;
+    const bool half = host_get(m, "half", 0) == 1;
+    const int c_n = d.out_c;
+    out.assign((size_t)d.out_h * d.out_w * c_n, 0);
+    auto at = [&](int y, int x, int c) { return (int64_t)in[((size_t)y * d.in_w + x) * c_n + c]; };
+    const int32_t sh = bilinear_scale(d.in_h, d.out_h, align), sw = bilinear_scale(d.in_w, d.out_w, align);
+    for (int y = 0; y < d.out_h; ++y)
+        for (int x = 0; x < d.out_w; ++x)
+            for (int c = 0; c < c_n; ++c) {
+                int8_t v;
+                if (!bilinear) {
+                    v = (int8_t)at(nearest(y, d.in_h, d.out_h, align, half), nearest(x, d.in_w, d.out_w, align, half),
+                                   c);
+                } else {
+                    int32_t iy, y0, y1, ix, x0, x1;
+                    bilinear_axis(y, sh, half, d.in_h, iy, y0, y1);
+                    bilinear_axis(x, sw, half, d.in_w, ix, x0, x1);
+                    const int64_t dy = iy - (1 << 10) * y0, dx = ix - (1 << 10) * x0;
+                    const int64_t total = at(y0, x0, c) * ((1 << 10) - dy) * ((1 << 10) - dx) +
+                                          at(y1, x0, c) * dy * ((1 << 10) - dx) +
+                                          at(y0, x1, c) * ((1 << 10) - dy) * dx + at(y1, x1, c) * dy * dx;
+                    const int64_t round = total > 0 ? (1 << 19) : -(1 << 19);
+                    v = (int8_t)((total + round) / (1 << 20));
+                }
+                out[((size_t)y * d.out_w + x) * c_n + c] = v;
+            }
+}
+
+// ---- transpose conv (reference_integer_ops::TransposeConv) ----
+void host_transpose_conv(const layer_desc_t &d, const std::vector<int8_t> &weights, const std::vector<int32_t> &bias,
+                         const std::vector<int32_t> &mult, const std::vector<int32_t> &shift,
+                         const std::vector<int8_t> &in, std::vector<int8_t> &out) {
+    const int oc_n = d.out_c, ic_n = d.in_c;
+    std::vector<int32_t> acc((size_t)d.out_h * d.out_w * oc_n, 0);
+    for (int iy = 0; iy < d.in_h; ++iy)
+        for (int ix = 0; ix < d.in_w; ++ix)
+            for (int ky = 0; ky < d.k_h; ++ky)
+                for (int kx = 0; kx < d.k_w; ++kx) {
+                    const int oy = iy * d.stride_h - d.pad_top + ky, ox = ix * d.stride_w - d.pad_left + kx;
+                    if (oy < 0 || oy >= d.out_h || ox < 0 || ox >= d.out_w) continue;
+                    for (int o = 0; o < oc_n; ++o) {
+                        int32_t sum = 0;
+                        for (int i = 0; i < ic_n; ++i)
+                            sum += ((int32_t)in[((size_t)iy * d.in_w + ix) * ic_n + i] + d.in_offset) *
+                                   (int32_t)weights[(((size_t)o * d.k_h + ky) * d.k_w + kx) * ic_n + i];
+                        acc[((size_t)oy * d.out_w + ox) * oc_n + o] += sum;
+                    }
+                }
+    out.resize(acc.size());
+    for (size_t k = 0; k < acc.size(); ++k) {
+        const int o = (int)(k % oc_n);
+        const int32_t r = multiply_by_quantized_multiplier(acc[k] + bias[o], mult[o], shift[o]);
+        out[k] = (int8_t)clamp_i32((int64_t)r + d.out_offset, d.act_min, d.act_max);
+    }
 }

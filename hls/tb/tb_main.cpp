@@ -176,6 +176,18 @@ std::vector<int8_t> image_bytes(const std::vector<bus_t> &image, long long addr,
     return out;
 }
 
+// n little-endian int32 values of the parameter image from word addr (TRANSPOSE_CONV's per-channel tables).
+std::vector<int32_t> image_int32(const std::vector<bus_t> &image, long long addr, size_t n) {
+    const std::vector<int8_t> bytes = image_bytes(image, addr, 4 * n);
+    std::vector<int32_t> out(n);
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t u = 0;
+        for (int k = 3; k >= 0; --k) u = (u << 8) | (uint8_t)bytes[4 * i + k];
+        out[i] = (int32_t)u;
+    }
+    return out;
+}
+
 // Returns "" when OK, else a reason.
 std::string read_vector(const std::string &path, size_t bytes, std::vector<int8_t> &out) {
     std::ifstream f(path, std::ios::binary);
@@ -549,6 +561,13 @@ int main(int argc, char **argv) {
             else if (d.op == OP_LEAKY_RELU) host_leaky_relu(L.meta, a, r);
             else if (d.op == OP_HARD_SWISH) host_hard_swish(L.meta, a, r);
             else if (d.op == OP_LOGISTIC) host_logistic(L.meta, image_bytes(image, L.get("lut_addr"), 256), a, r);
+            else if (d.op == OP_RESIZE) host_resize(L.meta, d, a, r);
+            else if (d.op == OP_TRANSPOSE_CONV) {
+                const size_t oc = (size_t)d.out_c;
+                host_transpose_conv(d, image_bytes(image, L.get("w_addr"), oc * d.k_h * d.k_w * d.in_c),
+                                    image_int32(image, L.get("bias_addr"), oc), image_int32(image, L.get("mult_addr"), oc),
+                                    image_int32(image, L.get("shift_addr"), oc), a, r);
+            }
             else {
                 std::printf("TB RESULT: FAIL layer %d: no host implementation for %s\n", L.index, L.name.c_str());
                 return 1;

@@ -50,7 +50,8 @@ from pyflow.ir import Graph, Op
 # int -> float), the direction given by the layer's in_float / out_float metadata. SQUEEZE is a RESHAPE; the
 # two-input elementwise ops share OP_BINARY (meta "binary": the arithmetic), the RELU family OP_RELU.
 HOST_ALIASES = {"DEQUANTIZE": "QUANTIZE", "SQUEEZE": "RESHAPE", "SUB": "BINARY", "MUL": "BINARY",
-                "MAXIMUM": "BINARY", "MINIMUM": "BINARY", "RELU6": "RELU", "RELU_N1_TO_1": "RELU"}
+                "MAXIMUM": "BINARY", "MINIMUM": "BINARY", "RELU6": "RELU", "RELU_N1_TO_1": "RELU",
+                "RESIZE_NEAREST_NEIGHBOR": "RESIZE", "RESIZE_BILINEAR": "RESIZE"}
 BINARY_KINDS = {"ADD": 0, "SUB": 1, "MUL": 2, "MAXIMUM": 3, "MINIMUM": 4}
 
 
@@ -424,6 +425,16 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     elif kind == "HARD_SWISH":
         meta.update(in_zp=p.input_zero_point, out_zp=p.output_zero_point, relu_m=p.reluish_multiplier_int16,
                     relu_e=p.reluish_exponent, out_m=p.output_multiplier_int16, out_e=p.output_exponent)
+    elif kind in ("RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"):
+        meta.update(bilinear=int(p.bilinear), align=int(p.align_corners), half=int(p.half_pixel_centers))
+    elif kind == "TRANSPOSE_CONV":  # weights (O, KH, KW, I), then int32 bias, multiplier, shift per channel
+        f.update(k_h=p.weights.shape[1], k_w=p.weights.shape[2], stride_h=p.stride[0], stride_w=p.stride[1],
+                 pad_top=p.padding.top, pad_left=p.padding.left, in_offset=p.input_offset,
+                 out_offset=p.output_offset, act_min=p.act_min, act_max=p.act_max)
+        per_channel = [np.ascontiguousarray(_per_channel(v, oc), dtype="<i4") for v in
+                       (p.bias, p.requant.multiplier, p.requant.shift)]
+        meta.update(w_addr=image.add(p.weights.tobytes()), bias_addr=image.add(per_channel[0].tobytes()),
+                    mult_addr=image.add(per_channel[1].tobytes()), shift_addr=image.add(per_channel[2].tobytes()))
     elif kind == "LOGISTIC":  # LiteRT: the table (in the parameter image); TFLM: the fixed-point parameters
         meta.update(lut_addr=image.add(p.table.tobytes()), in_zp=p.input_zero_point, radius=p.input_range_radius,
                     mult=p.input_multiplier, shift=p.input_left_shift)

@@ -17,8 +17,10 @@ from pyflow.reference.fully_connected import fully_connected
 from pyflow.reference.mean import mean
 from pyflow.reference.pooling import average_pool, max_pool
 from pyflow.reference.quantize import dequantize, quantize
+from pyflow.reference.resize import resize
 from pyflow.reference.shape_ops import concatenation, pad, reshape
 from pyflow.reference.softmax import softmax
+from pyflow.reference.transpose_conv import transpose_conv
 
 
 # Two-input ops that broadcast: their inputs are aligned on the file's shapes (batch axis in front)
@@ -87,6 +89,10 @@ def _run_op(op: Op, args: list[np.ndarray], out_shape: tuple[int, ...], out_dtyp
         return hard_swish(args[0], p)
     if kind == "LOGISTIC":
         return logistic(args[0], p, flavor)
+    if kind in ("RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"):
+        return resize(args[0], p, out_shape)
+    if kind == "TRANSPOSE_CONV":
+        return transpose_conv(args[0], p, out_shape, out_dtype)
     if kind in ("RESHAPE", "SQUEEZE"):
         return reshape(args[0], p)
     if kind == "PAD":

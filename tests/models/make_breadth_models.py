@@ -103,6 +103,28 @@ def free_batch():
     return keras.Model(i, dense(12)(x))
 
 
+def resize_align_corners():
+    """Bilinear upsampling with align_corners (TF1 semantics, a Lambda over tf.compat.v1)."""
+    i = inp((5, 7, 6))
+    x = conv(8, 3)(i)
+    x = layers.Lambda(lambda t: tf.compat.v1.image.resize_bilinear(t, (11, 13), align_corners=True))(x)
+    return keras.Model(i, x)
+
+
+def resize_nearest_align_corners():
+    i = inp((5, 7, 6))
+    x = conv(8, 3)(i)
+    x = layers.Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, (11, 13), align_corners=True))(x)
+    return keras.Model(i, x)
+
+
+def transpose_conv(kernel, strides, padding):
+    i = inp((5, 7, 6))
+    x = conv(8, 3)(i)
+    x = layers.Conv2DTranspose(5, kernel, strides=strides, padding=padding, bias_initializer=base.rand_init())(x)
+    return keras.Model(i, x)
+
+
 SPECS = [
     Spec("hard_swish", lambda: single((9, 7, 5), conv(6, 3), layers.Activation("hard_swish")),
          "Conv -> hard-swish (HARD_SWISH)", ["HARD_SWISH"]),
@@ -130,6 +152,19 @@ SPECS = [
          "standalone RELU_N1_TO_1 (clip to [-1, 1]) on the graph input", ["RELU_N1_TO_1"], in_range=(-2.0, 2.5)),
     Spec("leaky_relu", lambda: on_input(layers.LeakyReLU(0.2)), "LEAKY_RELU alpha 0.2 on the graph input",
          ["LEAKY_RELU"], in_range=OFFSET_RANGE),
+    Spec("resize_nearest", lambda: single((5, 7, 6), conv(8, 3), layers.Lambda(
+        lambda t: tf.image.resize(t, (10, 14), method="nearest"))),
+         "RESIZE_NEAREST_NEIGHBOR x2 (TF2: half-pixel centers)", ["RESIZE_NEAREST_NEIGHBOR"]),
+    Spec("resize_nearest_align_corners", resize_nearest_align_corners,
+         "RESIZE_NEAREST_NEIGHBOR 5x7 -> 11x13 with align_corners", ["RESIZE_NEAREST_NEIGHBOR"]),
+    Spec("resize_bilinear", lambda: single((5, 7, 6), conv(8, 3), layers.UpSampling2D(2, interpolation="bilinear")),
+         "RESIZE_BILINEAR x2 (half-pixel centers)", ["RESIZE_BILINEAR"]),
+    Spec("resize_bilinear_align_corners", resize_align_corners,
+         "RESIZE_BILINEAR 5x7 -> 11x13 with align_corners", ["RESIZE_BILINEAR"]),
+    Spec("transpose_conv_s2_same", lambda: transpose_conv(3, 2, "same"),
+         "TRANSPOSE_CONV 3x3 stride 2 SAME, 5x7x8 -> 10x14x5, bias", ["TRANSPOSE_CONV"], in_range=OFFSET_RANGE),
+    Spec("transpose_conv_s2_valid", lambda: transpose_conv(4, 2, "valid"),
+         "TRANSPOSE_CONV 4x4 stride 2 VALID, 5x7x8 -> 12x16x5", ["TRANSPOSE_CONV"]),
     Spec("squeeze_free_batch", squeeze, "a squeeze with the batch free: the converter emits RESHAPE and a shape "
          "chain with GATHER, REDUCE_PROD, CONCATENATION, PACK (not SQUEEZE)",
          ["SHAPE", "GATHER", "REDUCE_PROD", "PACK", "RESHAPE"]),
