@@ -448,6 +448,39 @@ def run(c, model=None, inputs=None, backend="csim", compare=False, emulate=False
         raise Exit(code=1)
 
 
+@flow_task(iterable=["backend"],
+           help={"images": "directory of labelled images: a folder per class (WordNet id or class index), or the "
+                           "images a --labels file names",
+                 "labels": "labels file: 'path,label' CSV or ILSVRC val.txt ('file label'); label = index or WordNet id",
+                 "backend": "reference, csim, litert, tflm or xnnpack (repeatable; default: reference and litert)",
+                 "limit": "the first N images only", "model": "the .tflite model", "flavor": "litert or tflm",
+                 "out": "directory for accuracy.json and accuracy.png (default build/<model>/reports)",
+                 **_ENGINE_HELP})
+def accuracy(c, images, labels=None, backend=None, limit=None, model=None, flavor=None, out=None, pi=None, po=None,
+             axi_bits=None):
+    """Top-1 / top-5 of the model on a labelled image set through one or more backends, their pairwise agreement
+    (top-1 and int8 logits), images/s; writes accuracy.json and accuracy.png."""
+    from pyflow.accuracy.backends import open_backend
+    from pyflow.accuracy.dataset import load_dataset
+    from pyflow.accuracy.report import format_result, write_result
+    from pyflow.accuracy.run import run_accuracy
+
+    path, graph = _model(c, model)
+    classes = int(graph.output.size)
+    samples = load_dataset(Path(images), classes, Path(labels) if labels else None,
+                           _number(limit, "limit") if limit not in (None, "") else None)
+    flavor = _flavor(c, flavor)
+    names = list(dict.fromkeys(backend or ["reference", "litert"]))
+    engines = [open_backend(name, path, graph, flavor, _build_dir(c, graph), _engine_config(c, pi, po, axi_bits),
+                            log=_log) for name in names]
+    _log(f"accuracy: {len(samples)} image(s), backends {', '.join(names)}, flavor {flavor}")
+    result = run_accuracy(graph, samples, engines, c.config.pyflow.mean, c.config.pyflow.std)
+    result.update(model=graph.name, flavor=flavor)
+    print(format_result(result))
+    json_path, png = write_result(result, Path(out) if out else _build_dir(c, graph) / "reports")
+    _log(f"accuracy: {json_path}, {png}")
+
+
 @flow_task(iterable=["inputs"], help={"model": "the .tflite model",
                                       "inputs": "photo/.npy file, directory or glob (repeatable)",
                                       "flavor": "litert or tflm"})

@@ -18,6 +18,12 @@ IMAGENET_FILE = Path(__file__).resolve().parent / "data" / "imagenet_labels.txt"
 
 
 @lru_cache(maxsize=1)
+def imagenet_wnids() -> tuple[str, ...]:
+    """The 1000 WordNet ids (n01440764, ...) in class-index order."""
+    return tuple(line.split("\t", 1)[0] for line in IMAGENET_FILE.read_text().splitlines() if line.strip())
+
+
+@lru_cache(maxsize=1)
 def imagenet_labels() -> tuple[str, ...]:
     """The 1000 ImageNet-1k class names, index order (the first lemma of each WordNet id)."""
     rows = [line.split("\t", 1) for line in IMAGENET_FILE.read_text().splitlines() if line.strip()]
