@@ -28,7 +28,7 @@ CONFIGS = {"16x16": EngineConfig(), "8x8": EngineConfig(pi=8, po=8, axi_bits=64)
 SMALL_MODELS = ["conv_1x1", "conv_3x3_s1_same_odd", "conv_3x3_s2_same", "conv_5x5_s2_valid", "conv_3x3_dilated",
                 "dwconv_3x3_s2_same", "dwconv_5x5_s1_same", "dwconv_5x5_valid_mult2", "fc_per_channel",
                 "fc_per_tensor", "add_relu6", "avgpool_3x3_s2_same", "maxpool_2x2_valid", "mean_spatial",
-                "mixed_small_net"]
+                "mixed_small_net", "breadth/mul_se", "breadth/mul_same", "breadth/add_broadcast"]
 
 
 @pytest.fixture(scope="module")

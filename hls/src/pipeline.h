@@ -3,8 +3,8 @@
 // its output), without the tensors between them in DDR:
 //
 //   conv stage  --words-->  depthwise stage  --words-->  writer
-//   (MAC array, or          (line buffer, or             (one burst per run, + ADD of the tensor at in2_addr
-//    the reader)             a copy)                      when add_on)
+//   (MAC array, or          (line buffer, or             (one burst per run, + ADD or MUL of the tensor at
+//    the reader)             a copy)                      in2_addr, or of a broadcast [1,1,1,C] vector, when add_on)
 //   fm_in, fm_in_b,                                       fm_out, fm_in2
 //   wt .. wt_d
 //
@@ -142,34 +142,86 @@ static void dw_stage(const layer_desc_t d, hls::stream<pair_t> &in, hls::stream<
     }
 }
 
-// The writer: each run is one burst; with add_on, input 2 of the ADD streams from fm_in2 in step (a second burst
-// on its own port) and the one ADD unit (16 lanes, three requantizations each) sits here.
-static void pipe_write(const layer_desc_t d, hls::stream<lanes_t> &in, const bus_t *fm_in2, bus_t *fm_out) {
+// Input 2 of the writer's two-input unit, as words in the order the writer stores them (a DATAFLOW process of its
+// own, so that the writer has one loop and the unit one call site): the tensor at in2_addr, one burst per run on
+// its own port, or (in2_bcast) its one pixel -- a [1,1,1,C] vector of cw_out words loaded once into bvec -- sent
+// for every pixel. Nothing when add_on is 0.
+#define BVEC_WORDS (MAX_COUT / BUS_BYTES)
+static void pipe_in2(const layer_desc_t d, const bus_t *fm_in2, hls::stream<lanes_t> &out) {
+    // static only for a stable address in csim (onchip.h keys its access check by address); every broadcast step
+    // loads it before reading it, nothing carries from one call to the next
+    static bus_t bvec[BVEC_WORDS];
+#pragma HLS BIND_STORAGE variable=bvec type=ram_s2p impl=lutram
+    OC_DECLARE(bvec, 1, OC_S2P);
+    if (!d.add_on) return;
+    if (d.in2_bcast) {
+    PIPE_BCAST_LOAD:
+        for (int32_t i = 0; i < d.cw_out; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=BVEC_WORDS
+            ENGINE_ITER(LOOP_PIPE_BCAST_LOAD);
+            OC_WR(bvec, i, fm_in2[d.in2_addr + i]);
+        }
+    }
+    int32_t st = 0, row = 0;
+PIPE_IN2_RUNS:
+    for (int32_t k = 0; k < write_runs(d); ++k) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=2048
+        const run_t r = write_run(d, st, row);
+        if (d.in2_bcast) {
+            ap_uint<8> cword = 0;  // channel word of the pixel (runs start on a pixel; cw_out <= BVEC_WORDS)
+        PIPE_IN2_BCAST:
+            for (int32_t i = 0; i < r.len; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=65536
+                ENGINE_ITER(LOOP_PIPE_IN2_BCAST);
+                lanes_t v;
+                unpack_word(OC_RD(bvec, cword), v.b);
+                out.write(v);
+                cword = cword + 1 == d.cw_out ? ap_uint<8>(0) : ap_uint<8>(cword + 1);
+            }
+        } else {
+        PIPE_IN2:
+            for (int32_t i = 0; i < r.len; ++i) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT min=1 max=65536
+                ENGINE_ITER(LOOP_PIPE_IN2);
+                lanes_t v;
+                unpack_word(fm_in2[d.in2_addr + r.addr + i], v.b);
+                out.write(v);
+            }
+        }
+        if (++row == d.dw_out_h) {
+            row = 0;
+            ++st;
+        }
+    }
+}
+
+// The writer: each run is one burst; with add_on, the one two-input unit (add.h: 16 lanes, ADD or MUL) combines
+// the stream from the stages (input 1) with the words of pipe_in2 (input 2).
+static void pipe_write(const layer_desc_t d, hls::stream<lanes_t> &in, hls::stream<lanes_t> &in2, bus_t *fm_out) {
     int32_t st = 0, row = 0;
 PIPE_WRITE_RUNS:
     for (int32_t k = 0; k < write_runs(d); ++k) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=2048
         const run_t r = write_run(d, st, row);
         if (d.add_on) {
-            int32_t cword = 0;  // channel word of the pixel (runs start on a pixel)
+            ap_uint<8> cword = 0;  // channel word of the pixel (runs start on a pixel)
         PIPE_WRITE_ADD:
             for (int32_t i = 0; i < r.len; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=1 max=65536
-// fm_in2 and fm_out are one arena (ALIAS), but every tensor has its own words in it (pyflow/hls/codegen.py: no
-// tensor shares or reuses another's), so input 2 and the output never overlap: no dependence through memory
-#pragma HLS DEPENDENCE variable=fm_out type=inter false
-#pragma HLS DEPENDENCE variable=fm_in2 type=inter false
                 ENGINE_ITER(LOOP_PIPE_WRITE_ADD);
                 const lanes_t a = in.read();
-                int8_t b[BUS_BYTES], o[BUS_BYTES];
-                unpack_word(fm_in2[d.in2_addr + r.addr + i], b);
+                const lanes_t b = in2.read();
+                int8_t o[BUS_BYTES];
                 for (int32_t lane = 0; lane < BUS_BYTES; ++lane) {
 #pragma HLS UNROLL
-                    o[lane] = cword * BUS_BYTES + lane < d.out_c ? add_lane(d, a.b[lane], b[lane]) : (int8_t)0;
+                    o[lane] = cword * BUS_BYTES + lane < d.out_c ? eltwise_lane(d, a.b[lane], b.b[lane]) : (int8_t)0;
                 }
                 fm_out[d.out_addr + r.addr + i] = pack_word(o);
-                cword = cword + 1 == d.cw_out ? 0 : cword + 1;
+                cword = cword + 1 == d.cw_out ? ap_uint<8>(0) : ap_uint<8>(cword + 1);
             }
         } else {
         PIPE_WRITE:
@@ -204,9 +256,13 @@ static void layer_pipeline(const layer_desc_t &d, const bus_t *fm_in, const bus_
     hls::stream<lanes_t> dw_out;
 #pragma HLS STREAM variable=dw_out depth=64
 #pragma HLS BIND_STORAGE variable=dw_out type=fifo impl=srl
+    hls::stream<lanes_t> in2_words;
+#pragma HLS STREAM variable=in2_words depth=64
+#pragma HLS BIND_STORAGE variable=in2_words type=fifo impl=srl
     conv_stage(d, fm_in, fm_in_b, wt, wt_b, wt_c, wt_d, bias, mult, shift, scale, conv_out);
     dw_stage(d, conv_out, dw_out, wdw, dw_bias, dw_mult, dw_shift);
-    pipe_write(d, dw_out, fm_in2, fm_out);
+    pipe_in2(d, fm_in2, in2_words);
+    pipe_write(d, dw_out, in2_words, fm_out);
 }
 
 #endif

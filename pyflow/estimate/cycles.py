@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 from pyflow.estimate.iterations import (TBL_SET_WORDS, conv_blocks, conv_view, dw_strips, dw_view, iteration_counts,
-                                        read_runs, write_runs)
+                                        read_runs, write_runs, writer_loop)
 from pyflow.hls.codegen import Layer
 from pyflow.hls.config import MIN_PHASE, W_DEPTH, W_LOADERS, EngineConfig
 from pyflow.hls.loops import BY_ID
@@ -192,18 +192,22 @@ def pipeline_cycles(layer: Layer, cfg: EngineConfig, t: Timing, a: Assumptions, 
         copy = loop_call("PIPE_COPY", words, t, a)
         middle = Stage(copy, t.depth["PIPE_COPY"], t.depth["PIPE_COPY"], {}, {})
     prologue = max(tables, dw_weights)
-    label = "PIPE_WRITE_ADD" if f["add_on"] else "PIPE_WRITE"
+    label = writer_loop(f)
+    # input 2 comes word for word from pipe_in2: a DDR read per run (its latency per run), or (in2_bcast) one pixel
+    # loaded once into bvec before the first word
+    bcast = bool(f["add_on"] and f["in2_bcast"])
     runs = write_runs(f, cfg)
-    writer = sum(loop_call(label, n, t, a, R if f["add_on"] else 0) + W for n in runs)
+    vector = loop_call("PIPE_BCAST_LOAD", f["cw_out"], t, a, R) if bcast else 0
+    writer = vector + sum(loop_call(label, n, t, a, R if f["add_on"] and not bcast else 0) + W for n in runs)
     stages["store"] = writer
     out_bytes = sum(runs) * bb
     ddr_bytes["out"] = out_bytes
-    if f["add_on"]:
-        ddr_bytes["in"] += out_bytes
+    in2_bytes = (f["cw_out"] * bb if bcast else out_bytes) if f["add_on"] else 0
+    ddr_bytes["in"] += in2_bytes
     stages["ddr"] = _ddr_cycles(sum(ddr_bytes.values()), ddr_bpc)
     # S_AXI_HPC0 carries two bundles (engine.cpp): weight part 3 and the ADD's second input, one word per cycle
     conv_weights = first.ddr["weights"] if f["conv_on"] else 0
-    stages["hpc0"] = conv_weights // W_LOADERS // bb + (out_bytes // bb if f["add_on"] else 0)
+    stages["hpc0"] = conv_weights // W_LOADERS // bb + in2_bytes // bb
     # the chain on its FIFOs: a stage starts with the first word of the one in front of it, cannot run faster than
     # itself, and ends no earlier than the stage in front of it plus its own tail
     start_mid = first.first

@@ -13,6 +13,11 @@ from pyflow.hls.loops import COUNTERS
 TBL_SET_WORDS = 2 * 4 + 1  # bus words per entry of a table set: int32 bias, int32 multiplier, int8 shift (mem.h)
 
 
+def writer_loop(f: dict) -> str:
+    """The writer's pipelined loop for a step (pipeline.h pipe_write)."""
+    return "PIPE_WRITE_ADD" if f["add_on"] else "PIPE_WRITE"
+
+
 def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
@@ -197,5 +202,9 @@ def iteration_counts(layer: Layer, cfg: EngineConfig) -> dict[str, int]:
         counts["DW_STEP"] = sum(sum(s.steps) for s in dw_strips(d, cfg))
     else:
         counts["PIPE_COPY"] = f["out_h"] * f["out_w"] * f["cw_out"]
-    counts["PIPE_WRITE_ADD" if f["add_on"] else "PIPE_WRITE"] = sum(write_runs(f, cfg))
+    counts[writer_loop(f)] = sum(write_runs(f, cfg))
+    if f["add_on"]:  # pipe_in2: input 2 word for word beside the writer
+        counts["PIPE_IN2_BCAST" if f["in2_bcast"] else "PIPE_IN2"] = sum(write_runs(f, cfg))
+        if f["in2_bcast"]:
+            counts["PIPE_BCAST_LOAD"] = f["cw_out"]
     return counts

@@ -12,6 +12,8 @@ from pyflow.vitis.boards import Board
 
 # DSP48E2 per operator, as Vitis HLS maps them on UltraScale+: int8 x int8 one DSP; int32 x int32 -> int64
 # (MultiplyByQuantizedMultiplier) 4; a double multiply (full-DSP core) 10 and the double add of the rounding 3.
+LUT_MUL9, FF_MUL9 = 90, 50  # one 9 x 9-bit product in fabric (the writer's MUL, add.h)
+LUT_SHIFT = 60  # the MUL product's variable left shift (18 -> 32 bits, 5-bit amount) per lane
 LUT_MUL8, FF_MUL8 = 70, 40  # one int8 x int8 product in fabric (BIND_OP impl=fabric latency=2: partial-product
 #                             adders and one register stage), the depthwise taps
 DSP_MBQM = 4
@@ -125,6 +127,9 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
                                         + c.o_words * lutram_luts(tbl_depth, 8 * bb)),
         f"fcacc[{c.max_cout // c.po}] ({c.po} x int32, LUTRAM), pbuf (4 x {c.max_cout // bb // 2 + 1} x {bits} bit, LUTRAM)":
             lutram_luts(c.max_cout // c.po, 32 * c.po) + 4 * lutram_luts(c.max_cout // bb // 2 + 1, bits),
+        f"writer MUL products ({bb} lanes, 9 x 9 bit in fabric), its left shifter, bvec[{c.max_cout // bb}] "
+        "(LUTRAM) and the input-2 FIFO (64 words, SRL32)":
+            bb * LUT_MUL9 + bb * LUT_SHIFT + lutram_luts(c.max_cout // bb, bits) + 2 * bits,
         "stage FIFOs conv_out, words (64 pairs), dw_out (64 words), SRL32": 2 * (2 * 2 * bits + bits),
         "m_axi ports": AXI_PORTS * bits * LUT_PER_AXI_BIT,
         "pool dividers (2)": 2 * LUT_DIVIDER,
@@ -140,6 +145,7 @@ def estimate_resources(c: EngineConfig, board: Board, flavor: str = "litert") ->
         "weight slice registers (the array's, 27-bit packed pairs, and the shadow shift registers)":
             27 * c.pi * c.po // 2 + 8 * c.pi * c.po,
         "m_axi ports": AXI_PORTS * bits * FF_PER_AXI_BIT,
+        f"writer MUL products ({bb} lanes)": bb * FF_MUL9,
         "pool dividers (2)": 2 * FF_DIVIDER,
         "control / s_axilite": FF_CONTROL,
     }

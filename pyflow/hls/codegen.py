@@ -55,14 +55,27 @@ HOST_ALIASES = {"DEQUANTIZE": "QUANTIZE", "SQUEEZE": "RESHAPE", "SUB": "BINARY",
 BINARY_KINDS = {"ADD": 0, "SUB": 1, "MUL": 2, "MAXIMUM": 3, "MINIMUM": 4}
 
 
-def host_add(graph: Graph, op: Op) -> bool:
-    """An ADD the engine's writer cannot do (it adds two same-shape activations): broadcasting, or a constant
-    operand. It runs on the host."""
-    if op.op_type != "ADD":
-        return False
-    if getattr(op.params, "constant", None) is not None:
-        return True
-    return len({tuple(graph.tensor(t).shape) for t in (*op.inputs, op.output)}) != 1
+def engine_eltwise(graph: Graph, op: Op) -> dict | None:
+    """How the engine's writer runs an ADD or MUL (pipeline.h pipe_write), or None when it cannot and the host does.
+
+    The writer streams one input (the "full" one: the output's shape) and reads the other from DDR: the same shape
+    (in2_bcast 0) or one pixel, a [1,1,1,C] (or [C]) vector (in2_bcast 1, squeeze-excite). Both must be int8 activations;
+    a constant operand, other broadcasts and SUB run on the host."""
+    if op.op_type not in ("ADD", "MUL") or getattr(op.params, "constant", None) is not None or len(op.inputs) != 2:
+        return None
+    out = graph.tensor(op.output)
+    if any(graph.tensor(t).dtype != "int8" for t in (*op.inputs, op.output)) or len(out.shape) != 4:
+        return None
+    shapes = [tuple(graph.tensor(t).shape) for t in op.inputs]
+    for full in (0, 1):
+        other = shapes[1 - full]
+        if shapes[full] != tuple(out.shape):
+            continue
+        if other == tuple(out.shape):
+            return {"full": full, "bcast": 0}
+        if other in ((1, 1, 1, out.shape[3]), (1, out.shape[3]), (out.shape[3],)):  # one pixel: its C channels
+            return {"full": full, "bcast": 1}
+    return None
 FLOAT_BYTES = 4  # float32 tensors in the arena and in the vectors
 GUARD_WORDS = 2  # arena words before and after every tensor that no layer writes
 INT32 = (quant.INT32_MIN, quant.INT32_MAX)
@@ -228,7 +241,7 @@ RECORD_FIELDS = ("op", "in_addr", "in_h", "in_w", "in_c", "cw_in", "out_addr", "
                  "k_h", "k_w", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top", "pad_left", "depth_mult",
                  "in2_addr", "wt_addr", "tbl_addr", "scale_addr", "in_offset",
                  "in2_offset", "out_offset", "weights_offset", "act_min", "act_max", "left_shift", "in1_mult",
-                 "in1_shift", "in2_mult", "in2_shift", "out_mult", "out_shift", "fc_double")
+                 "in1_shift", "in2_mult", "in2_shift", "out_mult", "out_shift", "fc_double", "elt_mul", "in2_bcast")
 
 
 def _as_descriptor(L: Layer) -> Layer:
@@ -268,7 +281,8 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     where = "engine"
     what = f"op {op.index} {kind}"
 
-    if host_add(graph, op):
+    eltwise = engine_eltwise(graph, op)
+    if kind in ("ADD", "MUL") and eltwise is None:
         f["op"] = HOST_OPS["BINARY"]
         where = "host"
         _check_int8(graph, op)
@@ -335,15 +349,12 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         bias = p.bias.astype(np.int64) + p.input_offset * p.weights.reshape(-1, oc).sum(axis=0, dtype=np.int64)
         f["wt_addr"] = image.add(dw_weight_image(cfg, f, p.weights.reshape(1, kh, kw, oc)))
         _add_tables(image, f, bias, p.requant, oc, bb, what)
-    elif kind == "ADD" and where == "engine":
-        x2 = graph.tensor(op.inputs[1])
-        if tuple(x2.shape) != tuple(x.shape) or tuple(y.shape) != tuple(x.shape):
-            raise FlowError(f"{what}: broadcasting ADD {x.shape} + {x2.shape} is not supported")
-        f.update(in2_addr=addr[op.inputs[1]], in_offset=p.input1_offset, in2_offset=p.input2_offset,
-                 out_offset=p.output_offset, left_shift=p.left_shift, in1_mult=p.input1_multiplier,
-                 in1_shift=p.input1_shift, in2_mult=p.input2_multiplier, in2_shift=p.input2_shift,
-                 out_mult=p.output_multiplier, out_shift=p.output_shift, act_min=p.act_min, act_max=p.act_max)
-        meta.update(in2_tensor=op.inputs[1], in2_h=ih, in2_w=iw, in2_c=ic)
+    elif kind in ("ADD", "MUL") and where == "engine":
+        f.update(_engine_eltwise_fields(graph, op, eltwise, flavor, addr))
+        f["cw_in"] = -(-f["in_c"] // bb)
+        full, other = op.inputs[eltwise["full"]], op.inputs[1 - eltwise["full"]]
+        h2, w2, c2 = hwc(graph.tensor(other).shape)
+        meta.update(in_tensor=full, in2_tensor=other, in2_h=h2, in2_w=w2, in2_c=c2)
     elif kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
         if oc != ic:
             raise FlowError(f"{what}: channel count changes")
@@ -443,6 +454,27 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         if not INT32[0] <= f[k] <= INT32[1]:
             raise FlowError(f"{what}: descriptor field {k}={v} does not fit int32")
     return Layer(op.index, kind, where, f, meta)
+
+
+def _engine_eltwise_fields(graph: Graph, op: Op, eltwise: dict, flavor: str, addr: dict[int, int]) -> dict:
+    """The record of an ADD / MUL in the writer: input 1 is the streamed (full) input, input 2 the other; their
+    offsets and (ADD) rescalings follow them."""
+    p = op.params
+    full, other = op.inputs[eltwise["full"]], op.inputs[1 - eltwise["full"]]
+    h, w, c = hwc(graph.tensor(full).shape)
+    offsets = (p.input1_offset, p.input2_offset)
+    f = dict(in_addr=addr[full], in_h=h, in_w=w, in_c=c, in2_addr=addr[other], in_offset=offsets[eltwise["full"]], in2_offset=offsets[1 - eltwise["full"]],
+             out_offset=p.output_offset, act_min=p.act_min, act_max=p.act_max, in2_bcast=eltwise["bcast"],
+             elt_mul=int(op.op_type == "MUL"))
+    if op.op_type == "ADD":
+        scales = ((p.input1_multiplier, p.input1_shift), (p.input2_multiplier, p.input2_shift))
+        (m1, s1), (m2, s2) = scales[eltwise["full"]], scales[1 - eltwise["full"]]
+        f.update(left_shift=p.left_shift, in1_mult=m1, in1_shift=s1, in2_mult=m2, in2_shift=s2,
+                 out_mult=p.output_multiplier, out_shift=p.output_shift)
+    else:
+        mult, shift = p.requant.pair(flavor)
+        f.update(left_shift=0, in1_mult=0, in1_shift=0, in2_mult=0, in2_shift=0, out_mult=mult, out_shift=shift)
+    return f
 
 
 def _binary_meta(graph: Graph, op: Op, flavor: str, image: _Image, addr: dict[int, int], what: str) -> dict:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from pyflow.hls.render import render
 
 ENGINE_OPS = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "ADD": 3, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 5, "MEAN": 6,
-              "FULLY_CONNECTED": 7}
+              "FULLY_CONNECTED": 7, "MUL": 8}
 HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103, "SOFTMAX": 104, "BINARY": 105,
             "RELU": 106, "LEAKY_RELU": 107, "HARD_SWISH": 108, "LOGISTIC": 109, "RESIZE": 110, "TRANSPOSE_CONV": 111}
 # C++ enumerator of each opcode (engine ops run in engine_top, host ops in the testbench / driver).
 OPCODE_NAMES = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "ADD": "OP_ADD",
                 "AVERAGE_POOL_2D": "OP_AVG_POOL", "MAX_POOL_2D": "OP_MAX_POOL", "MEAN": "OP_MEAN",
-                "FULLY_CONNECTED": "OP_FC", "RESHAPE": "OP_RESHAPE", "PAD": "OP_PAD", "CONCATENATION": "OP_CONCAT",
+                "FULLY_CONNECTED": "OP_FC", "MUL": "OP_MUL", "RESHAPE": "OP_RESHAPE", "PAD": "OP_PAD", "CONCATENATION": "OP_CONCAT",
                 "QUANTIZE": "OP_QUANTIZE", "SOFTMAX": "OP_SOFTMAX", "BINARY": "OP_BINARY", "RELU": "OP_RELU",
                 "LEAKY_RELU": "OP_LEAKY_RELU", "HARD_SWISH": "OP_HARD_SWISH", "LOGISTIC": "OP_LOGISTIC",
                 "RESIZE": "OP_RESIZE", "TRANSPOSE_CONV": "OP_TRANSPOSE_CONV"}
@@ -84,6 +84,9 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("in2_mult", "ADD input 2 multiplier"), ("in2_shift", "ADD input 2 shift"),
     ("add_out_mult", "ADD output multiplier"), ("add_out_shift", "ADD output shift"),
     ("add_out_offset", "ADD output zero point"), ("add_act_min", "ADD clamp low"), ("add_act_max", "ADD clamp high"),
+    ("elt_mul", "writer: 1 = MUL, (a + add_in1_offset) x (b + add_in2_offset) requantized by add_out_*; 0 = ADD"),
+    ("in2_bcast", "writer: 1 = input 2 is one pixel (a [1,1,1,C] vector of cw_out words) for every pixel; "
+                  "0 = input 2 has the output's layout"),
     # MEAN, and the host's QUANTIZE / SOFTMAX
     ("out_mult", "MEAN / host requant multiplier"), ("out_shift", "MEAN / host requant shift"),
 )

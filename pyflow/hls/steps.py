@@ -20,7 +20,8 @@ from __future__ import annotations
 from pyflow.errors import FlowError
 from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS
 
-PIPELINE_OPS = ("CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D", "ADD")
+PIPELINE_OPS = ("CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D", "ADD", "MUL")
+WRITER_OPS = ("ADD", "MUL")  # the writer's two-input unit (add.h)
 POOL_OPS = ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN")
 
 # op-record name -> descriptor name, per role in the pipeline
@@ -80,10 +81,11 @@ def group_steps(graph, records: list, fuse: bool):
             group.append(records[i + 1])
         last = group[-1]
         nxt = records[i + len(group)] if i + len(group) < len(records) else None
-        if (fuse and last.name != "ADD" and nxt is not None and nxt.name == "ADD" and nxt.where == "engine"
-                and single(last)
+        if (fuse and last.name not in WRITER_OPS and nxt is not None and nxt.name in WRITER_OPS
+                and nxt.where == "engine" and single(last)
                 and last.meta["out_tensor"] in (nxt.meta["in_tensor"], nxt.meta["in2_tensor"])
-                and nxt.meta["in_tensor"] != nxt.meta["in2_tensor"]):
+                and nxt.meta["in_tensor"] != nxt.meta["in2_tensor"]
+                and (not nxt.fields["in2_bcast"] or last.meta["out_tensor"] == nxt.meta["in_tensor"])):
             group.append(nxt)
         for fused in group[:-1]:
             out.append(Layer(fused.index, fused.name, "fused", {}, {"index": fused.index,
@@ -112,7 +114,7 @@ def _pipeline_step(group: list, Layer):
             f["dw_on"] = 1
             for src, dst in _DW_NAMES.items():
                 f[dst] = rec.fields[src]
-        else:  # ADD: input 1 of the writer is the stream, input 2 the other tensor
+        else:  # ADD / MUL: input 1 of the writer is the stream, input 2 the other tensor (or a broadcast vector)
             f["add_on"] = 1
             a = rec.fields
             ins = (rec.meta["in_tensor"], rec.meta["in2_tensor"])
@@ -127,8 +129,10 @@ def _pipeline_step(group: list, Layer):
                      add_in2_offset=a[two[0]], in2_mult=a[two[1]], in2_shift=a[two[2]],
                      left_shift=a["left_shift"], add_out_mult=a["out_mult"], add_out_shift=a["out_shift"],
                      add_out_offset=a["out_offset"], add_act_min=a["act_min"], add_act_max=a["act_max"],
-                     in2_addr=other_addr)
-            meta.update(in2_tensor=other, in2_h=a["out_h"], in2_w=a["out_w"], in2_c=a["out_c"])
+                     in2_addr=other_addr, elt_mul=a["elt_mul"], in2_bcast=a["in2_bcast"])
+            meta.update(in2_tensor=other, in2_h=rec.meta["in2_h"], in2_w=rec.meta["in2_w"], in2_c=rec.meta["in2_c"])
+            if streamed != ins[0]:  # a same-shape input 2 streamed instead: its shape is the output's
+                meta.update(in2_h=a["out_h"], in2_w=a["out_w"], in2_c=a["out_c"])
             if len(group) == 1:  # a plain ADD: the pipeline reads input 1 itself
                 f["in_addr"] = a["in_addr"] if streamed == ins[0] else a["in2_addr"]
                 meta["in_tensor"] = streamed
