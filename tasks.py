@@ -49,6 +49,18 @@ def flow_task(*args, **kwargs):
     return wrap
 
 
+_POOL_HELP = {"workers": "run the inputs on a local Dask cluster of N worker processes",
+              "scheduler": "run the inputs on a running Dask cluster (tcp://HOST:PORT of `dask scheduler`)"}
+
+
+def _pool(c, workers, scheduler):
+    """A pyflow.scaleout.Pool for --workers / --scheduler (or invoke.yaml's), None for a serial run."""
+    from pyflow.scaleout import Pool
+
+    workers = _number(workers, "workers") if workers not in (None, "") else c.config.pyflow.get("workers")
+    return Pool.open(workers, scheduler or c.config.pyflow.get("scheduler"))
+
+
 def _number(value, flag: str, kind=int):
     """A numeric flag, or one clear error naming it."""
     try:
@@ -128,8 +140,8 @@ def layers(c, model=None):
 @flow_task(iterable=["inputs", "formats"],
            help={"model": "the .tflite model", "inputs": "photo/.npy file, directory or glob (repeatable)",
                  "out": "output directory (default build/<model>/golden)", "flavor": "litert or tflm",
-                 "formats": "npy (always), bin (raw NHWC), hex ($readmemh); repeatable"})
-def golden(c, model=None, inputs=None, out=None, flavor=None, formats=None):
+                 "formats": "npy (always), bin (raw NHWC), hex ($readmemh); repeatable", **_POOL_HELP})
+def golden(c, model=None, inputs=None, out=None, flavor=None, formats=None, workers=None, scheduler=None):
     """Run the fixed-point reference and write every layer's output plus manifest.json."""
     from pyflow.golden import write_golden
 
@@ -137,7 +149,13 @@ def golden(c, model=None, inputs=None, out=None, flavor=None, formats=None):
     flavor = _flavor(c, flavor)
     items = _inputs(c, graph, inputs)
     out = Path(out) if out else _build_dir(c, graph) / "golden"
-    manifest = write_golden(graph, path, items, out, flavor, tuple(["npy"] + list(formats or [])), log=_log)
+    pool = _pool(c, workers, scheduler)
+    try:
+        manifest = write_golden(graph, path, items, out, flavor, tuple(["npy"] + list(formats or [])), log=_log,
+                                pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
     count = sum(len(i["tensors"]) for i in manifest["inputs"])
     print(f"wrote {count} tensors for {len(items)} input(s) ({flavor}) to {out}; manifest: {out / 'manifest.json'}")
 
@@ -145,13 +163,19 @@ def golden(c, model=None, inputs=None, out=None, flavor=None, formats=None):
 @flow_task(iterable=["inputs"],
            help={"model": "the .tflite model", "inputs": "photo/.npy file, directory or glob (repeatable)",
                  "oracle": "litert (BUILTIN_REF) or tflm; the reference runs in the same flavor",
-                 "all_rows": "print every tensor, not only the mismatching ones"})
-def verify(c, model=None, inputs=None, oracle=None, all_rows=False):
+                 "all_rows": "print every tensor, not only the mismatching ones", **_POOL_HELP})
+def verify(c, model=None, inputs=None, oracle=None, all_rows=False, workers=None, scheduler=None):
     """Compare the reference with TFLite's own kernels on every tensor; non-zero exit on any difference."""
     from pyflow.verify import verify as run_verify
 
     path, graph = _model(c, model)
-    diffs = run_verify(graph, path, _inputs(c, graph, inputs), _flavor(c, oracle, "oracle"), log=_log)
+    items = _inputs(c, graph, inputs)
+    pool = _pool(c, workers, scheduler)
+    try:
+        diffs = run_verify(graph, path, items, _flavor(c, oracle, "oracle"), log=_log, pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
     _report(diffs, all_rows)
     if any(not d.exact for d in diffs):
         raise Exit(code=1)
@@ -295,9 +319,9 @@ _VITIS_CSIM_HELP = {key: f"with --tool vitis: {text}" for key, text in _VITIS_HE
                  "layers": "layer range A:B (default: all); the inputs of A come from the golden vectors",
                  "flavor": "litert or tflm (compile-time requantization flavor)",
                  "tool": "gpp (g++ with the ap_types headers) or vitis (Vitis HLS csim_design)",
-                 **_ENGINE_HELP, **_VITIS_CSIM_HELP})
+                 **_ENGINE_HELP, **_VITIS_CSIM_HELP, **_POOL_HELP})
 def csim(c, model=None, inputs=None, layers=None, flavor=None, tool="gpp", pi=None, po=None, axi_bits=None,
-         board=None, clock=None, flow=None):
+         board=None, clock=None, flow=None, workers=None, scheduler=None):
     """C-simulate the HLS layer engine on every layer and compare each output byte for byte with the golden
     vectors; non-zero exit on any mismatch."""
     path, graph = _model(c, model)
@@ -309,9 +333,19 @@ def csim(c, model=None, inputs=None, layers=None, flavor=None, tool="gpp", pi=No
         return
     if tool != "gpp":
         raise FlowError(f"unknown csim tool '{tool}'; choose gpp or vitis")
-    from pyflow.hls.csim import run_csim, summary_table
+    from pyflow.hls.csim import run_csim, run_csim_distributed, summary_table
 
-    result = run_csim(path, _build_dir(c, graph), images, layers=layers, flavor=flavor, config=config, log=_log)
+    pool = _pool(c, workers, scheduler)
+    try:
+        if pool is None:
+            result = run_csim(path, _build_dir(c, graph), images, layers=layers, flavor=flavor, config=config,
+                              log=_log)
+        else:
+            result = run_csim_distributed(pool, path, _build_dir(c, graph), images, layers=layers, flavor=flavor,
+                                          config=config, log=_log)
+    finally:
+        if pool is not None:
+            pool.close()
     where = {r.where for r in result.layers}
     print(summary_table(result))
     print(f"csim ({flavor}, {config.pi}x{config.po} MAC array, {config.axi_bits}-bit AXI, headers: "
@@ -455,9 +489,9 @@ def run(c, model=None, inputs=None, backend="csim", compare=False, emulate=False
                  "backend": "reference, csim, litert, tflm or xnnpack (repeatable; default: reference and litert)",
                  "limit": "the first N images only", "model": "the .tflite model", "flavor": "litert or tflm",
                  "out": "directory for accuracy.json and accuracy.png (default build/<model>/reports)",
-                 **_ENGINE_HELP})
+                 **_ENGINE_HELP, **_POOL_HELP})
 def accuracy(c, images, labels=None, backend=None, limit=None, model=None, flavor=None, out=None, pi=None, po=None,
-             axi_bits=None):
+             axi_bits=None, workers=None, scheduler=None):
     """Top-1 / top-5 of the model on a labelled image set through one or more backends, their pairwise agreement
     (top-1 and int8 logits), images/s; writes accuracy.json and accuracy.png."""
     from pyflow.accuracy.backends import open_backend
@@ -471,10 +505,27 @@ def accuracy(c, images, labels=None, backend=None, limit=None, model=None, flavo
                            _number(limit, "limit") if limit not in (None, "") else None)
     flavor = _flavor(c, flavor)
     names = list(dict.fromkeys(backend or ["reference", "litert"]))
-    engines = [open_backend(name, path, graph, flavor, _build_dir(c, graph), _engine_config(c, pi, po, axi_bits),
-                            log=_log) for name in names]
-    _log(f"accuracy: {len(samples)} image(s), backends {', '.join(names)}, flavor {flavor}")
-    result = run_accuracy(graph, samples, engines, c.config.pyflow.mean, c.config.pyflow.std)
+    config = _engine_config(c, pi, po, axi_bits)
+    pool = _pool(c, workers, scheduler)
+    try:
+        if pool is None:
+            engines = [open_backend(name, path, graph, flavor, _build_dir(c, graph), config, log=_log)
+                       for name in names]
+            shared = None
+        else:
+            from pyflow.accuracy.backends import BACKENDS
+            from pyflow.scaleout import ModelBytes
+
+            unknown = [name for name in names if name not in BACKENDS]
+            if unknown:
+                raise FlowError(f"unknown backend '{unknown[0]}'; choose from {', '.join(BACKENDS)}")
+            engines, shared = [], (ModelBytes(graph.name, path.read_bytes()), tuple(names), flavor, config)
+        _log(f"accuracy: {len(samples)} image(s), backends {', '.join(names)}, flavor {flavor}")
+        result = run_accuracy(graph, samples, engines, c.config.pyflow.mean, c.config.pyflow.std, pool=pool,
+                              shared=shared)
+    finally:
+        if pool is not None:
+            pool.close()
     result.update(model=graph.name, flavor=flavor)
     print(format_result(result))
     json_path, png = write_result(result, Path(out) if out else _build_dir(c, graph) / "reports")

@@ -22,7 +22,7 @@ from pyflow import fileio
 from pyflow.compare import TensorDiff
 from pyflow.errors import FlowError
 from pyflow.inputs import ModelInput
-from pyflow.ir import Graph
+from pyflow.ir import Graph, batched_shape
 from pyflow.reference.runner import run
 
 MANIFEST = "manifest.json"
@@ -41,13 +41,30 @@ def hex_lines(array: np.ndarray) -> bytes:
     return "".join(f"{v:0{width}x}\n" for v in unsigned.tolist()).encode()
 
 
+def reference_chunk(shared, x: np.ndarray) -> dict[int, np.ndarray]:
+    """A Dask task (pyflow.scaleout): the reference on one batch, the model shipped once per worker."""
+    from pyflow.scaleout import shared_graph
+
+    model, flavor = shared
+    return run(shared_graph(model), x, flavor)
+
+
 def reference_tensors(graph: Graph, inputs: list[ModelInput], flavor: str,
-                      log: Callable[[str], None] = lambda s: None):
-    """Yield (input, {tensor index: array without batch dim}) for every input, running batches of `BATCH`."""
-    for start in range(0, len(inputs), BATCH):
-        chunk = inputs[start:start + BATCH]
-        log(f"reference ({flavor}): inputs {start + 1}-{start + len(chunk)} of {len(inputs)}")
-        values = run(graph, np.stack([i.data for i in chunk]), flavor)
+                      log: Callable[[str], None] = lambda s: None, pool=None, model_path: Path | None = None):
+    """Yield (input, {tensor index: array without batch dim}) for every input, running batches of `BATCH` (on the
+    workers of ``pool``, a pyflow.scaleout.Pool, in input order, when given)."""
+    chunks = [inputs[start:start + BATCH] for start in range(0, len(inputs), BATCH)]
+    if pool is not None:
+        from pyflow.scaleout import ModelBytes
+
+        shared = (ModelBytes(graph.name, Path(model_path).read_bytes()), flavor)
+        results = pool.map(reference_chunk, shared, [np.stack([i.data for i in c]) for c in chunks],
+                           [[i.name for i in c] for c in chunks], desc=f"reference ({flavor})")
+    else:
+        results = (run(graph, np.stack([i.data for i in c]), flavor) for c in chunks)
+    for start, (chunk, values) in enumerate(zip(chunks, results)):
+        if pool is None:
+            log(f"reference ({flavor}): inputs {start * BATCH + 1}-{start * BATCH + len(chunk)} of {len(inputs)}")
         for k, item in enumerate(chunk):
             yield item, {index: array[k] for index, array in values.items()}
 
@@ -60,7 +77,7 @@ def entries(graph: Graph, values: dict[int, np.ndarray]):
 
 
 def write_golden(graph: Graph, model_path: Path, inputs: list[ModelInput], out_dir: Path, flavor: str,
-                 formats: tuple[str, ...] = ("npy",), log: Callable[[str], None] = print) -> dict:
+                 formats: tuple[str, ...] = ("npy",), log: Callable[[str], None] = print, pool=None) -> dict:
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise FlowError(f"unknown golden format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
@@ -68,11 +85,11 @@ def write_golden(graph: Graph, model_path: Path, inputs: list[ModelInput], out_d
     # An older manifest would vouch for tensors this run is about to overwrite: it goes first, the new one last.
     (out_dir / MANIFEST).unlink(missing_ok=True)
     manifest_inputs = []
-    for item, values in reference_tensors(graph, inputs, flavor, log):
+    for item, values in reference_tensors(graph, inputs, flavor, log, pool, model_path):
         records = []
         for op_index, op_type, tensor, array in entries(graph, values):
             base = "input" if op_index < 0 else tensor_file(op_index, op_type)
-            array = array.reshape(tensor.shape[1:]) if tensor.shape else array
+            array = array.reshape(batched_shape(tensor.shape, 1)[1:]) if tensor.shape else array
             if "npy" in formats:
                 fileio.write_bytes(out_dir / item.name / f"{base}.npy", fileio.npy_bytes(array))
             if "bin" in formats:

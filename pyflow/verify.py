@@ -19,9 +19,31 @@ from pyflow.reference import check_flavor
 
 
 def verify(graph: Graph, model_path: Path, inputs: list[ModelInput], oracle: str,
-           log: Callable[[str], None] = print) -> list[TensorDiff]:
-    """Run the reference (flavor = oracle) and the oracle on ``inputs``; compare every op output."""
+           log: Callable[[str], None] = print, pool=None) -> list[TensorDiff]:
+    """Run the reference (flavor = oracle) and the oracle on ``inputs``; compare every op output. With ``pool``
+    (pyflow.scaleout.Pool) chunks of inputs run on the workers, the diffs in input order."""
     check_flavor(oracle, "oracle")
+    if pool is not None:
+        from pyflow.golden import BATCH
+        from pyflow.scaleout import ModelBytes, chunked
+
+        chunks = chunked(inputs, BATCH)
+        shared = (ModelBytes(graph.name, Path(model_path).read_bytes()), oracle)
+        return [d for part in pool.map(verify_chunk, shared, chunks, [[i.name for i in c] for c in chunks],
+                                       desc=f"verify ({oracle})") for d in part]
+    return _verify(graph, model_path, inputs, oracle, log)
+
+
+def verify_chunk(shared, inputs: list[ModelInput]) -> list[TensorDiff]:
+    """A Dask task: verify on one chunk of inputs on a worker (the model written once per worker process)."""
+    from pyflow.scaleout import shared_graph, shared_model_file
+
+    model, oracle = shared
+    return _verify(shared_graph(model), shared_model_file(model), inputs, oracle, lambda *_: None)
+
+
+def _verify(graph: Graph, model_path: Path, inputs: list[ModelInput], oracle: str,
+            log: Callable[[str], None]) -> list[TensorDiff]:
     tensors = [op.output for op in graph.ops]
     log(f"oracle {oracle}: running {len(inputs)} input(s)")
     expected = run_oracle(model_path, np.stack([i.data for i in inputs]), oracle, tensors)

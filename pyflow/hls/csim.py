@@ -344,6 +344,59 @@ def run_csim(model_path, build_dir, inputs, layers=None, flavor: str = "litert",
     return result
 
 
+CHUNK_IMAGES = 2  # images per Dask task: the testbench binary and the model are set up once per worker
+
+
+def csim_chunk(shared, chunk) -> tuple[list[ImageResult], bool, float]:
+    """A Dask task (pyflow.scaleout): C simulation of a few images on a worker. The model is written and the
+    testbench compiled once per worker (its local directory, the binary cache keyed by its inputs); the images
+    keep their positions in the whole run."""
+    from distributed import get_worker
+
+    from pyflow.scaleout import shared_model_file
+
+    model, flavor, config, layers = shared
+    start, x = chunk
+    root = Path(get_worker().local_directory) / "pyflow-csim" / model.sha256[:16]
+    model_path = shared_model_file(model)
+    work = root / f"images-{start}"
+    try:
+        result = run_csim(model_path, work, x, layers, flavor, config, log=lambda *_: None, cache_dir=root / "bin")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for k, image in enumerate(result.images):
+        image.index = start + k
+    return result.images, result.compiled, result.compile_seconds
+
+
+def run_csim_distributed(pool, model_path, build_dir, inputs, layers=None, flavor: str = "litert",
+                         config: EngineConfig = EngineConfig(), log: Callable[[str], None] = print) -> CsimResult:
+    """run_csim with the images split over the workers of ``pool`` (pyflow.scaleout.Pool); the same CsimResult,
+    images in input order."""
+    from pyflow.scaleout import ModelBytes
+
+    check_flavor(flavor)
+    graph = read_model(Path(model_path))
+    layer_range = _layer_range(layers, len(graph.ops))
+    x = as_model_batch(graph, inputs)
+    shared = (ModelBytes(graph.name, Path(model_path).read_bytes()), flavor, config, layer_range)
+    starts = list(range(0, x.shape[0], CHUNK_IMAGES))
+    chunks = [(start, x[start:start + CHUNK_IMAGES]) for start in starts]
+    names = [[f"image {k}" for k in range(start, min(start + CHUNK_IMAGES, x.shape[0]))] for start in starts]
+    include, source = hls_include_dir()
+    result = CsimResult(True, [], Path(build_dir) / "hls", Path("(built on each worker)"), False, 0.0, include,
+                        source)
+    for images, compiled, seconds in pool.map(csim_chunk, shared, chunks, names, desc="csim"):
+        result.compiled |= compiled
+        result.compile_seconds = max(result.compile_seconds, seconds)
+        for im in images:
+            result.images.append(im)
+            result.passed &= im.passed
+            log(f"csim image {im.index}: {len(im.layers)} layers in {im.seconds:.2f} s"
+                + ("" if im.passed else " -- FAIL"))
+    return result
+
+
 def format_table(rows: Sequence[LayerResult]) -> str:
     out = [f"{'layer':>5}  {'op':<18} {'where':<6} {'bytes':>9}  result"]
     for r in rows:
