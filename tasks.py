@@ -249,9 +249,12 @@ def fuzz(c, cases=None, seed=None, out=None, timeout=None):
 
 
 @flow_task(help={"model": "the .tflite model", "repeats": "runs per measurement, best kept (default 3)",
-                 "tflm": "also time TensorFlow Lite Micro (slow)"})
-def bench(c, model=None, repeats=None, tflm=True):
-    """Per-image time: numpy reference (batch 1 and 8) vs LiteRT BUILTIN_REF, XNNPACK and TFLM, with ratios."""
+                 "tflm": "also time TensorFlow Lite Micro (slow)",
+                 "scaleout": "also images/s of invoke accuracy (reference, csim) serial and on 1 and 2 local Dask workers"})
+def bench(c, model=None, repeats=None, tflm=True, scaleout=False):
+    """Per-image time: numpy reference (batch 1 and 8) vs LiteRT BUILTIN_REF, XNNPACK and TFLM, with ratios;
+    with --scaleout also images/s of `invoke accuracy` on the reference and csim, serial and on 1 and 2 local
+    Dask workers."""
     import numpy as np
 
     from pyflow.bench import benchmark, format_benchmark
@@ -264,6 +267,14 @@ def bench(c, model=None, repeats=None, tflm=True):
     if repeats < 1:
         raise FlowError("--repeats must be at least 1")
     print(format_benchmark(benchmark(graph, path, images, repeats, runtimes, log=_log)))
+    if scaleout:
+        from pyflow.bench import format_scaleout, scaleout_benchmark
+
+        photos = [Path(i.source) for i in items if Path(i.source).suffix.lower() in (".png", ".jpg", ".jpeg")]
+        if not photos:
+            raise FlowError("--scaleout needs photos among the configured inputs")
+        print(format_scaleout(scaleout_benchmark(graph, path, photos, _build_dir(c, graph),
+                                                 _engine_config(c), log=_log)))
 
 
 def _engine_config(c, pi=None, po=None, axi_bits=None):

@@ -44,3 +44,42 @@ def format_benchmark(rows: list[tuple[str, float]]) -> str:
         ratio = f"{reference / seconds:.2f}x" if reference else "-"
         lines.append(f"{name:40s} {seconds * 1e3:10.1f} {1 / seconds:10.1f} {ratio:>22s}")
     return "\n".join(lines)
+
+
+def scaleout_benchmark(graph: Graph, model_path, photos: list, build_dir, config, images: int = 16,
+                       workers=(1, 2), log: Callable[[str], None] = print) -> list[tuple[str, float]]:
+    """Images/s of `invoke accuracy` (wall clock, preprocessing included) on the reference and on csim: serial,
+    and on local Dask clusters of each size in ``workers`` (cluster start-up and the per-worker csim compile
+    excluded: one warm-up chunk first)."""
+    from pyflow.accuracy.backends import open_backend
+    from pyflow.accuracy.dataset import Sample
+    from pyflow.accuracy.run import CHUNK, run_accuracy
+    from pyflow.scaleout import ModelBytes, Pool
+
+    samples = [Sample(photos[k % len(photos)], 0) for k in range(images)]
+    rows = []
+    for name in ("reference", "csim"):
+        backend = open_backend(name, model_path, graph, "litert", build_dir, config, log=lambda *_: None)
+        run_accuracy(graph, samples[:1], [backend], 127.0, 128.0, progress=False)  # warm-up (csim: compile)
+        log(f"timing accuracy on {name}, serial")
+        start = time.perf_counter()
+        run_accuracy(graph, samples, [backend], 127.0, 128.0, progress=False)
+        rows.append((f"accuracy, {name}, serial", images / (time.perf_counter() - start)))
+        shared = (ModelBytes(graph.name, open(model_path, "rb").read()), (name,), "litert", config)
+        for n in workers:
+            log(f"timing accuracy on {name}, {n} local worker(s)")
+            with Pool.open(workers=n) as pool:
+                run_accuracy(graph, samples[:CHUNK * n], [], 127.0, 128.0, progress=False, pool=pool, shared=shared)
+                start = time.perf_counter()
+                run_accuracy(graph, samples, [], 127.0, 128.0, progress=False, pool=pool, shared=shared)
+                rows.append((f"accuracy, {name}, {n} worker(s)", images / (time.perf_counter() - start)))
+    return rows
+
+
+def format_scaleout(rows: list[tuple[str, float]]) -> str:
+    serial = {name.split(",")[1].strip(): rate for name, rate in rows if name.endswith("serial")}
+    lines = [f"{'run':40s} {'images/s':>10s} {'vs serial':>10s}"]
+    for name, rate in rows:
+        base = serial.get(name.split(",")[1].strip())
+        lines.append(f"{name:40s} {rate:10.2f} {(f'{rate / base:.2f}x' if base else '-'):>10s}")
+    return "\n".join(lines)
