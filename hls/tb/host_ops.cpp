@@ -258,3 +258,21 @@ void host_transpose_conv(const layer_desc_t &d, const std::vector<int8_t> &weigh
         out[k] = (int8_t)clamp_i32((int64_t)r + d.out_offset, d.act_min, d.act_max);
     }
 }
+
+// ---- FULLY_CONNECTED over rows (LiteRT reference: bias + sum (x + in_off) (w + w_off), double requantization) ----
+void host_fc_rows(const host_meta_t &m, const layer_desc_t &d, const std::vector<int8_t> &weights,
+                  const std::vector<int32_t> &bias, const std::vector<double> &scale, const std::vector<int8_t> &in,
+                  std::vector<int8_t> &out) {
+    const int rows = (int)host_get(m, "rows", 1), w_off = (int)host_get(m, "w_offset", 0);
+    const int in_n = d.in_c, out_n = d.out_c;
+    out.assign((size_t)rows * out_n, 0);
+    for (int r = 0; r < rows; ++r)
+        for (int o = 0; o < out_n; ++o) {
+            int32_t acc = bias[o];
+            for (int i = 0; i < in_n; ++i)
+                acc += ((int32_t)in[(size_t)r * in_n + i] + d.in_offset) *
+                       ((int32_t)weights[(size_t)o * in_n + i] + w_off);
+            out[(size_t)r * out_n + o] =
+                (int8_t)clamp_i32(requantize_double(acc, scale[o]) + d.out_offset, d.act_min, d.act_max);
+        }
+}

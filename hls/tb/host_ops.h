@@ -32,6 +32,10 @@ void host_logistic(const host_meta_t &meta, const std::vector<int8_t> &lut, cons
 // RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (meta: bilinear, align, half) from d.in_* to d.out_*.
 void host_resize(const host_meta_t &meta, const layer_desc_t &d, const std::vector<int8_t> &in,
                  std::vector<int8_t> &out);
+// FULLY_CONNECTED over several rows in the LiteRT flavor: (int) round(double(acc) * scale[o]) per channel.
+void host_fc_rows(const host_meta_t &meta, const layer_desc_t &d, const std::vector<int8_t> &weights,
+                  const std::vector<int32_t> &bias, const std::vector<double> &scale, const std::vector<int8_t> &in,
+                  std::vector<int8_t> &out);
 // TRANSPOSE_CONV: weights (O, KH, KW, I) int8; bias, multiplier, shift int32 per output channel.
 void host_transpose_conv(const layer_desc_t &d, const std::vector<int8_t> &weights, const std::vector<int32_t> &bias,
                          const std::vector<int32_t> &mult, const std::vector<int32_t> &shift,

@@ -188,6 +188,18 @@ std::vector<int32_t> image_int32(const std::vector<bus_t> &image, long long addr
     return out;
 }
 
+// n little-endian float64 values of the parameter image from word addr (FC_ROWS's double scales).
+std::vector<double> image_f64(const std::vector<bus_t> &image, long long addr, size_t n) {
+    const std::vector<int8_t> bytes = image_bytes(image, addr, 8 * n);
+    std::vector<double> out(n);
+    for (size_t i = 0; i < n; ++i) {
+        uint64_t u = 0;
+        for (int k = 7; k >= 0; --k) u = (u << 8) | (uint8_t)bytes[8 * i + k];
+        std::memcpy(&out[i], &u, sizeof u);
+    }
+    return out;
+}
+
 // Returns "" when OK, else a reason.
 std::string read_vector(const std::string &path, size_t bytes, std::vector<int8_t> &out) {
     std::ifstream f(path, std::ios::binary);
@@ -562,6 +574,12 @@ int main(int argc, char **argv) {
             else if (d.op == OP_HARD_SWISH) host_hard_swish(L.meta, a, r);
             else if (d.op == OP_LOGISTIC) host_logistic(L.meta, image_bytes(image, L.get("lut_addr"), 256), a, r);
             else if (d.op == OP_RESIZE) host_resize(L.meta, d, a, r);
+            else if (d.op == OP_FC_ROWS) {
+                const size_t oc = (size_t)d.out_c;
+                host_fc_rows(L.meta, d, image_bytes(image, L.get("w_addr"), oc * d.in_c),
+                             image_int32(image, L.get("bias_addr"), oc), image_f64(image, L.get("scale64_addr"), oc),
+                             a, r);
+            }
             else if (d.op == OP_TRANSPOSE_CONV) {
                 const size_t oc = (size_t)d.out_c;
                 host_transpose_conv(d, image_bytes(image, L.get("w_addr"), oc * d.k_h * d.k_w * d.in_c),

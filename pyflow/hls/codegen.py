@@ -282,7 +282,20 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     what = f"op {op.index} {kind}"
 
     eltwise = engine_eltwise(graph, op)
-    if kind in ("ADD", "MUL") and eltwise is None:
+    if kind == "FULLY_CONNECTED" and flavor == "litert" and ih * iw > 1:
+        # several rows: the engine's LiteRT FULLY_CONNECTED (double requantization, conv.h CONV_FC_REQUANT) takes
+        # one row, so the host runs it (the tflm flavor runs any number of rows on the MAC array)
+        _check_int8(graph, op)
+        f["op"] = HOST_OPS["FC_ROWS"]
+        where = "host"
+        w_image = np.ascontiguousarray(p.weights, dtype=np.int8)
+        meta.update(w_addr=image.add(w_image.tobytes()),
+                    bias_addr=image.add(np.ascontiguousarray(p.bias, dtype="<i4").tobytes()),
+                    scale64_addr=image.add(np.ascontiguousarray(_per_channel(p.requant.effective_scale, oc),
+                                                                dtype="<f8").tobytes()),
+                    w_offset=p.weights_offset, rows=ih * iw)
+        f.update(in_offset=p.input_offset, out_offset=p.output_offset, act_min=p.act_min, act_max=p.act_max)
+    elif kind in ("ADD", "MUL") and eltwise is None:
         f["op"] = HOST_OPS["BINARY"]
         where = "host"
         _check_int8(graph, op)
@@ -303,7 +316,7 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
     else:
         raise FlowError(f"{what}: not supported by the engine or the csim host")
 
-    if kind in ("CONV_2D", "FULLY_CONNECTED"):
+    if kind in ("CONV_2D", "FULLY_CONNECTED") and where == "engine":
         if kind == "CONV_2D":
             weights = p.weights.astype(np.int64)  # OHWI
             (kh, kw), (sh, sw), (dh, dw) = p.kernel, p.stride, p.dilation
@@ -319,9 +332,6 @@ def _layer(graph: Graph, op: Op, cfg: EngineConfig, flavor: str, image: _Image, 
         else:
             if ih * iw != oh * ow:  # rows x I -> rows x O: a 1x1 conv over the rows
                 raise FlowError(f"{what}: input {x.shape} and output {y.shape} differ in rows")
-            if ih * iw != 1 and flavor == "litert":
-                raise FlowError(f"{what}: {ih * iw} rows; the engine's LiteRT FULLY_CONNECTED (double "
-                                "requantization, conv.h CONV_FC_REQUANT) takes one row (the tflm flavor runs any)")
             weights = p.weights.astype(np.int64)[:, None, None, :]
             kh = kw = 1
             bias = (p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=(1, 2, 3))

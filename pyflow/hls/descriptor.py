@@ -15,14 +15,15 @@ from pyflow.hls.render import render
 ENGINE_OPS = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "ADD": 3, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 5, "MEAN": 6,
               "FULLY_CONNECTED": 7, "MUL": 8}
 HOST_OPS = {"RESHAPE": 100, "PAD": 101, "CONCATENATION": 102, "QUANTIZE": 103, "SOFTMAX": 104, "BINARY": 105,
-            "RELU": 106, "LEAKY_RELU": 107, "HARD_SWISH": 108, "LOGISTIC": 109, "RESIZE": 110, "TRANSPOSE_CONV": 111}
+            "RELU": 106, "LEAKY_RELU": 107, "HARD_SWISH": 108, "LOGISTIC": 109, "RESIZE": 110, "TRANSPOSE_CONV": 111,
+            "FC_ROWS": 112}
 # C++ enumerator of each opcode (engine ops run in engine_top, host ops in the testbench / driver).
 OPCODE_NAMES = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "ADD": "OP_ADD",
                 "AVERAGE_POOL_2D": "OP_AVG_POOL", "MAX_POOL_2D": "OP_MAX_POOL", "MEAN": "OP_MEAN",
                 "FULLY_CONNECTED": "OP_FC", "MUL": "OP_MUL", "RESHAPE": "OP_RESHAPE", "PAD": "OP_PAD", "CONCATENATION": "OP_CONCAT",
                 "QUANTIZE": "OP_QUANTIZE", "SOFTMAX": "OP_SOFTMAX", "BINARY": "OP_BINARY", "RELU": "OP_RELU",
                 "LEAKY_RELU": "OP_LEAKY_RELU", "HARD_SWISH": "OP_HARD_SWISH", "LOGISTIC": "OP_LOGISTIC",
-                "RESIZE": "OP_RESIZE", "TRANSPOSE_CONV": "OP_TRANSPOSE_CONV"}
+                "RESIZE": "OP_RESIZE", "TRANSPOSE_CONV": "OP_TRANSPOSE_CONV", "FC_ROWS": "OP_FC_ROWS"}
 
 # (field, meaning). Addresses are bus-word offsets: feature maps into the activation arena (fm_* ports), weights
 # and tables into the parameter image (wt port). Feature maps are NHWC with channels padded to whole bus words.
