@@ -22,7 +22,8 @@ HOST = {
     "maximum": {"MAXIMUM"}, "minimum": {"MINIMUM"}, "mul_same": set(), "mul_se": {"LOGISTIC"},
     "mul_spatial": {"LOGISTIC", "MUL"}, "relu": {"RELU"}, "relu6": {"RELU6"}, "relu_n1_to_1": {"RELU_N1_TO_1"},
     "sub_same": {"SUB"}, "sub_broadcast": {"SUB"}, "swish": {"LOGISTIC"},
-    "squeeze_free_batch": {"ADD", "RESHAPE"},  # its ADD has a constant operand "resize_nearest": {"RESIZE_NEAREST_NEIGHBOR"},
+    "squeeze_free_batch": {"ADD", "RESHAPE"},  # (its ADD has a constant operand)
+    "resize_nearest": {"RESIZE_NEAREST_NEIGHBOR"},
     "resize_nearest_align_corners": {"RESIZE_NEAREST_NEIGHBOR"}, "resize_bilinear": {"RESIZE_BILINEAR"},
     "resize_bilinear_align_corners": {"RESIZE_BILINEAR"}, "transpose_conv_s2_same": {"TRANSPOSE_CONV"},
     "transpose_conv_s2_valid": {"TRANSPOSE_CONV"},
