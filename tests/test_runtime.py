@@ -246,3 +246,31 @@ def test_invoke_bitstream_without_vivado_writes_nothing(tmp_path):
     result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(ROOT), "bitstream", "--board", "PYNQ-Z2",
                              "--ip", str(ip)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 1 and "ZCU104" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_backends_taking_turns_on_one_library_reload_their_own_image(build):
+    """Programs of one configuration share one library (one image slot). A new backend must never take the image
+    an earlier, freed backend left there for its own (object ids are reused after a free)."""
+    import gc
+
+    config = EngineConfig(pi=16, po=16, axi_bits=128)
+    programs = [load_program(MODELS / m, config, "litert") for m in ("breadth/mul_se.tflite", "breadth/hard_swish.tflite")]
+    inputs = [random_inputs(p.graph, 1, seed=1)[0] for p in programs]
+    goldens = [_golden(p, x) for p, x in zip(programs, inputs)]
+    for _ in range(3):
+        for program, x, golden in zip(programs, inputs, goldens):
+            engine = CsimBackend(program, build, log=lambda _: None)  # often where the freed one was
+            assert run_image(program, engine, x, golden).passed, program.graph.name
+            del engine
+            gc.collect()
+
+
+def test_image_keys_are_never_reused(build):
+    """The key a backend gives its image must differ from every earlier backend's, freed or not (id() is not)."""
+    program = load_program(MODELS / "breadth/hard_swish.tflite", EngineConfig(pi=16, po=16, axi_bits=128), "litert")
+    keys = []
+    for _ in range(30):
+        engine = CsimBackend(program, build, log=lambda _: None)
+        keys.append(engine._key)
+        del engine
+    assert len(set(keys)) == len(keys)

@@ -8,7 +8,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import cloudpickle
-import numpy as np
 import pytest
 
 from conftest import EFFNET, GOLDEN_INPUTS as GOLDEN, MODELS, random_inputs

@@ -37,7 +37,7 @@ from pyflow import model_checks, quant
 from pyflow.fileio import write_bytes, write_text
 from pyflow.errors import FlowError
 from pyflow.hls.config import MIN_PHASE, EngineConfig, render_config_header, render_depth_header
-from pyflow.hls.conv_plan import conv_fields, conv_weight_image, is_pointwise
+from pyflow.hls.conv_plan import conv_fields, conv_weight_image
 from pyflow.hls.descriptor import DESC_FIELDS, ENGINE_OPS, HOST_OPS, render_desc_header
 from pyflow.hls.dw_plan import dw_fields, dw_weight_image
 from pyflow.hls.loops import render_loops_header

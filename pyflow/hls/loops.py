@@ -16,7 +16,7 @@ bank); registers (fully partitioned arrays) and FIFOs are not listed. ``axi``: t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pyflow.hls.config import EngineConfig
 from pyflow.hls.render import render

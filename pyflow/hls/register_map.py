@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyflow.errors import FlowError
 from pyflow.hls.descriptor import FIELDS

@@ -81,6 +81,7 @@ class EmulatedBoard:
         self.regs = np.zeros(ENGINE_RANGE // 4, np.uint32)
         self.regs[rm.CONTROL["AP_CTRL"] // 4] = rm.AP_IDLE
         self.steps_run = 0
+        self.token = self.library.new_token()  # this board's images in the library (never reused)
         self.pynq = self._module()
 
     # ---- memory ----
@@ -149,7 +150,7 @@ class EmulatedBoard:
         bb = self.program.bus_bytes
         if fm_off % bb or wt_off % bb:
             raise EmulatedBoardError(f"m_axi pointers must be {bb}-byte aligned")
-        key = ("board", id(self), wt_base, wt_off, self.generation[wt_base])  # reload after a flush of the image
+        key = ("board", self.token, wt_base, wt_off, self.generation[wt_base])  # reload after a flush of the image
         if not self.library.holds_image(key):
             image = self.ddr[wt_base][wt_off:]
             self.library.load_image(image, image.size // bb, key)

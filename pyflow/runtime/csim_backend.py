@@ -10,6 +10,7 @@ library's on-chip access check (hls/src/onchip.h) must be clean, else the step f
 from __future__ import annotations
 
 import ctypes
+import itertools
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +26,7 @@ from pyflow.runtime.program import Program
 # The library has one parameter-image slot per process (a dlopen of one path is one library): which image it holds,
 # by the key its loader gave, so that two users of one library reload when they take turns.
 _LOADED_IMAGE: dict[str, object] = {}
+_TOKENS = itertools.count()  # image keys unique for the life of the process (id() is reused after a free)
 _U8P = ctypes.POINTER(ctypes.c_uint8)
 _I32P = ctypes.POINTER(ctypes.c_int32)
 
@@ -61,6 +63,10 @@ class EngineLibrary:
         if self.lib.pyflow_engine_load_image(image.ctypes.data_as(_U8P), image_words) != 0:
             raise FlowError("engine library refused the parameter image")
         _LOADED_IMAGE[str(self.path)] = key
+
+    @staticmethod
+    def new_token() -> int:
+        return next(_TOKENS)
 
     def holds_image(self, key: object) -> bool:
         return _LOADED_IMAGE.get(str(self.path)) == key
@@ -119,7 +125,7 @@ class CsimBackend:
         self.library = open_library(program, build_library(program, build_dir, log))
         self.arena = np.zeros(program.arena_words * program.bus_bytes, np.uint8)
         self.image = program.image()
-        self._key = ("csim", id(self))
+        self._key = ("csim", next(_TOKENS))
 
     def to_device(self) -> None:
         pass
