@@ -250,7 +250,8 @@ def fuzz(c, cases=None, seed=None, out=None, timeout=None):
 
 @flow_task(help={"model": "the .tflite model", "repeats": "runs per measurement, best kept (default 3)",
                  "tflm": "also time TensorFlow Lite Micro (slow)",
-                 "scaleout": "also images/s of invoke accuracy (reference, csim) serial and on 1 and 2 local Dask workers"})
+                 "scaleout": "also images/s of invoke accuracy (reference, csim) serial and on 1 and 2 local Dask "
+                             "workers"})
 def bench(c, model=None, repeats=None, tflm=True, scaleout=False):
     """Per-image time: numpy reference (batch 1 and 8) vs LiteRT BUILTIN_REF, XNNPACK and TFLM, with ratios;
     with --scaleout also images/s of `invoke accuracy` on the reference and csim, serial and on 1 and 2 local

@@ -224,23 +224,8 @@ class Flavored:
 
 
 @dataclass(frozen=True, eq=False)
-class SubParams:
-    """SUB, int8: ADD's arithmetic with the rescaled second input subtracted (same fields as AddParams)."""
-
-    input1_offset: int
-    input2_offset: int
-    output_offset: int
-    left_shift: int
-    input1_multiplier: int
-    input1_shift: int
-    input2_multiplier: int
-    input2_shift: int
-    output_multiplier: int
-    output_shift: int
-    act_min: int
-    act_max: int
-    constant: np.ndarray | None = None  # one input may be a constant tensor of the file (its values)
-    constant_input: int = 1  # which input the constant is (0 or 1)
+class SubParams(AddParams):
+    """SUB, int8: ADD's fields and rescaling, the rescaled second input subtracted instead of added."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,7 +1,8 @@
 // Host ops of the testbench beyond the original set: the two-input elementwise ops with broadcasting (ADD that the
 // engine cannot do, SUB, MUL, MAXIMUM, MINIMUM), the RELU family, LEAKY_RELU, HARD_SWISH, LOGISTIC, RESIZE_* and
 // TRANSPOSE_CONV -- each the C++ twin of its pyflow/reference module (activations.py, elementwise.py, resize.py,
-// transpose_conv.py), TFLite's integer reference kernels transcribed. Tensors are dense NHWC int8 bytes of one image; parameters come from the layer's metadata
+// transpose_conv.py), TFLite's integer reference kernels transcribed. Tensors are dense NHWC int8 bytes of one
+// image; parameters come from the layer's metadata
 // (pyflow/hls/codegen.py: _binary_meta and the host branches of _layer).
 #ifndef PYFLOW_HOST_OPS_H
 #define PYFLOW_HOST_OPS_H

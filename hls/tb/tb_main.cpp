@@ -176,27 +176,13 @@ std::vector<int8_t> image_bytes(const std::vector<bus_t> &image, long long addr,
     return out;
 }
 
-// n little-endian int32 values of the parameter image from word addr (TRANSPOSE_CONV's per-channel tables).
-std::vector<int32_t> image_int32(const std::vector<bus_t> &image, long long addr, size_t n) {
-    const std::vector<int8_t> bytes = image_bytes(image, addr, 4 * n);
-    std::vector<int32_t> out(n);
-    for (size_t i = 0; i < n; ++i) {
-        uint32_t u = 0;
-        for (int k = 3; k >= 0; --k) u = (u << 8) | (uint8_t)bytes[4 * i + k];
-        out[i] = (int32_t)u;
-    }
-    return out;
-}
-
-// n little-endian float64 values of the parameter image from word addr (FC_ROWS's double scales).
-std::vector<double> image_f64(const std::vector<bus_t> &image, long long addr, size_t n) {
-    const std::vector<int8_t> bytes = image_bytes(image, addr, 8 * n);
-    std::vector<double> out(n);
-    for (size_t i = 0; i < n; ++i) {
-        uint64_t u = 0;
-        for (int k = 7; k >= 0; --k) u = (u << 8) | (uint8_t)bytes[8 * i + k];
-        std::memcpy(&out[i], &u, sizeof u);
-    }
+// n little-endian values of type T from the parameter image at word addr (TRANSPOSE_CONV's int32 tables,
+// FC_ROWS's double scales); the host is little-endian (x86-64, aarch64), as the image.
+template <typename T>
+std::vector<T> image_values(const std::vector<bus_t> &image, long long addr, size_t n) {
+    const std::vector<int8_t> bytes = image_bytes(image, addr, sizeof(T) * n);
+    std::vector<T> out(n);
+    if (n) std::memcpy(out.data(), bytes.data(), sizeof(T) * n);
     return out;
 }
 
@@ -577,14 +563,15 @@ int main(int argc, char **argv) {
             else if (d.op == OP_FC_ROWS) {
                 const size_t oc = (size_t)d.out_c;
                 host_fc_rows(L.meta, d, image_bytes(image, L.get("w_addr"), oc * d.in_c),
-                             image_int32(image, L.get("bias_addr"), oc), image_f64(image, L.get("scale64_addr"), oc),
-                             a, r);
+                             image_values<int32_t>(image, L.get("bias_addr"), oc),
+                             image_values<double>(image, L.get("scale64_addr"), oc), a, r);
             }
             else if (d.op == OP_TRANSPOSE_CONV) {
                 const size_t oc = (size_t)d.out_c;
                 host_transpose_conv(d, image_bytes(image, L.get("w_addr"), oc * d.k_h * d.k_w * d.in_c),
-                                    image_int32(image, L.get("bias_addr"), oc), image_int32(image, L.get("mult_addr"), oc),
-                                    image_int32(image, L.get("shift_addr"), oc), a, r);
+                                    image_values<int32_t>(image, L.get("bias_addr"), oc),
+                                    image_values<int32_t>(image, L.get("mult_addr"), oc),
+                                    image_values<int32_t>(image, L.get("shift_addr"), oc), a, r);
             }
             else {
                 std::printf("TB RESULT: FAIL layer %d: no host implementation for %s\n", L.index, L.name.c_str());

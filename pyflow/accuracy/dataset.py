@@ -29,8 +29,9 @@ def class_index(name: str, classes: int) -> int:
     elif classes == 1000 and name in imagenet_wnids():
         index = imagenet_wnids().index(name)
     else:
-        raise FlowError(f"cannot map class '{name}' to an output of the model ({classes} classes): use a class index "
-                        "0.." + str(classes - 1) + (" or an ImageNet WordNet id (n01440764)" if classes == 1000 else ""))
+        wnid = " or an ImageNet WordNet id (n01440764)" if classes == 1000 else ""
+        raise FlowError(f"cannot map class '{name}' to an output of the model ({classes} classes): use a class "
+                        f"index 0..{classes - 1}{wnid}")
     if not 0 <= index < classes:
         raise FlowError(f"class index {index} is outside the model's {classes} classes")
     return index

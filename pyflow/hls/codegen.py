@@ -473,7 +473,8 @@ def _engine_eltwise_fields(graph: Graph, op: Op, eltwise: dict, flavor: str, add
     full, other = op.inputs[eltwise["full"]], op.inputs[1 - eltwise["full"]]
     h, w, c = hwc(graph.tensor(full).shape)
     offsets = (p.input1_offset, p.input2_offset)
-    f = dict(in_addr=addr[full], in_h=h, in_w=w, in_c=c, in2_addr=addr[other], in_offset=offsets[eltwise["full"]], in2_offset=offsets[1 - eltwise["full"]],
+    f = dict(in_addr=addr[full], in_h=h, in_w=w, in_c=c, in2_addr=addr[other],
+             in_offset=offsets[eltwise["full"]], in2_offset=offsets[1 - eltwise["full"]],
              out_offset=p.output_offset, act_min=p.act_min, act_max=p.act_max, in2_bcast=eltwise["bcast"],
              elt_mul=int(op.op_type == "MUL"))
     if op.op_type == "ADD":
