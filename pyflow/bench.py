@@ -12,6 +12,7 @@ import numpy as np
 
 from pyflow.ir import Graph
 from pyflow.oracle import RUNTIME_NAMES, time_runtime
+from pyflow.reference import parallel
 from pyflow.reference.runner import run
 
 
@@ -28,9 +29,15 @@ def benchmark(graph: Graph, model_path, images: np.ndarray, repeats: int = 3, ru
               log: Callable[[str], None] = print) -> list[tuple[str, float]]:
     """[(name, seconds per image)]; ``images`` is a batch of at least 8 model inputs."""
     rows = []
-    for batch in (1, 8):
-        log(f"timing the numpy reference at batch {batch}")
-        rows.append((f"numpy reference, batch {batch}", time_reference(graph, images[:batch], "litert", repeats)))
+    threads = parallel.threads()
+    for batch, count in ((1, threads), (8, 1), (8, threads)) if threads > 1 else ((1, 1), (8, 1)):
+        log(f"timing the numpy reference at batch {batch} on {count} thread(s)")
+        parallel.set_threads(count)
+        try:
+            seconds = time_reference(graph, images[:batch], "litert", repeats)
+        finally:
+            parallel.set_threads(threads)
+        rows.append((f"numpy reference, batch {batch}, {count} thread{'s' if count > 1 else ''}", seconds))
     for runtime in runtimes:
         log(f"timing {RUNTIME_NAMES[runtime]}")
         rows.append((RUNTIME_NAMES[runtime], time_runtime(model_path, images[:8], runtime, repeats)))

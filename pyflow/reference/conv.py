@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from pyflow.ir import ConvParams
-from pyflow.reference._common import exact_int8_matmul, pad_spatial, requantize_clamp, row_chunks
+from pyflow.reference import parallel, requantize
+from pyflow.reference._common import exact_matmul, exact_terms, pad_spatial, row_chunks, scratch
 
 
 def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.ndarray:
@@ -33,11 +34,18 @@ def conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: st
     else:
         cols = window_taps(x, p, (oh, ow)).reshape(n * oh * ow, -1)
     w_t = weights.T.astype(np.float32)
+    terms = exact_terms(weights, x.dtype)
     constant = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
+    plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
+                           out_dtype)
     out = np.empty((cols.shape[0], out_c), out_dtype)
-    for start, stop in row_chunks(cols.shape[0], max(out_c, cols.shape[1])):
-        acc = exact_int8_matmul(cols[start:stop].astype(np.float32), w_t)
-        acc += constant
-        out[start:stop] = requantize_clamp(acc, p.requant.multiplier, p.requant.shift, p.output_offset,
-                                           p.act_min, p.act_max, out_dtype)
+
+    def block(rows: tuple[int, int]) -> None:
+        start, stop = rows
+        values = scratch("conv.cols", (stop - start, cols.shape[1]), np.float32)
+        np.copyto(values, cols[start:stop])
+        dots = exact_matmul(values, w_t, terms, out=scratch("conv.dots", (stop - start, out_c), np.float32))
+        requantize.requantize(dots, plan, out[start:stop])
+
+    parallel.for_each(block, row_chunks(cols.shape[0], max(out_c, cols.shape[1])))
     return out.reshape(n, oh, ow, out_c)

@@ -7,7 +7,7 @@ import numpy as np
 
 from pyflow.errors import FlowError
 from pyflow.ir import Graph, Op, batched_shape
-from pyflow.reference import check_flavor
+from pyflow.reference import check_flavor, parallel
 from pyflow.reference.activations import hard_swish, leaky_relu, logistic, relu
 from pyflow.reference.add import add
 from pyflow.reference.conv import conv
@@ -117,11 +117,31 @@ def check_input(graph: Graph, x: np.ndarray) -> np.ndarray:
 
 def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
         on_op: Callable[[Op, np.ndarray], None] | None = None) -> dict[int, np.ndarray]:
-    """Run the batch ``x`` through every op; return {tensor index: batch array} for the input and every op output."""
+    """Run the batch ``x`` through every op; return {tensor index: batch array} for the input and every op output.
+
+    A batch of several inputs is split over the threads of `pyflow.reference.parallel` (each runs the whole
+    network on its share, whose results are joined in input order); a single input runs each op's chunks on them.
+    ``on_op(op, output batch)`` is called for every op in order."""
     check_flavor(flavor)
     if len(graph.inputs) != 1:
         raise FlowError(f"model '{graph.name}' has {len(graph.inputs)} inputs; only single-input models are supported")
-    values = {graph.inputs[0]: check_input(graph, x)}
+    x = check_input(graph, x)
+    with parallel.network():
+        shares = parallel.batch_shares(len(x))
+        if len(shares) == 1:
+            return _run_ops(graph, x, flavor, on_op)
+        parts = parallel.map_shares(lambda share: _run_ops(graph, x[share[0]:share[1]], flavor, None), shares)
+    values = {graph.inputs[0]: x}
+    for op in graph.ops:
+        values[op.output] = np.concatenate([part[op.output] for part in parts])
+        if on_op is not None:
+            on_op(op, values[op.output])
+    return values
+
+
+def _run_ops(graph: Graph, x: np.ndarray, flavor: str,
+             on_op: Callable[[Op, np.ndarray], None] | None) -> dict[int, np.ndarray]:
+    values = {graph.inputs[0]: x}
     for op in graph.ops:
         out = graph.tensor(op.output)
         result = run_op(op, [values[i] for i in op.inputs], out.shape, out.dtype, flavor,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyflow.ir import TransposeConvParams
-from pyflow.reference._common import requantize_clamp
+from pyflow.reference import requantize
 
 
 def transpose_conv(x: np.ndarray, p: TransposeConvParams, out_shape: tuple[int, ...],
@@ -29,7 +29,8 @@ def transpose_conv(x: np.ndarray, p: TransposeConvParams, out_shape: tuple[int, 
         for kx in range(kw):
             part = (xs @ w[:, ky, kx, :].T).reshape(n, ih, iw, oc)
             acc[:, ky:ky + (ih - 1) * sh + 1:sh, kx:kx + (iw - 1) * sw + 1:sw] += part
-    window = acc[:, p.padding.top:p.padding.top + oh, p.padding.left:p.padding.left + ow].astype(np.int64)
-    window += p.bias.astype(np.int64)
-    return requantize_clamp(window, p.requant.multiplier, p.requant.shift, p.output_offset, p.act_min, p.act_max,
-                            out_dtype)
+    window = np.ascontiguousarray(acc[:, p.padding.top:p.padding.top + oh, p.padding.left:p.padding.left + ow])
+    out = np.empty(window.shape, out_dtype)
+    requantize.requantize(window, requantize.plan(p.requant.multiplier, p.requant.shift, p.bias, p.output_offset,
+                                                  p.act_min, p.act_max, out_dtype), out)
+    return out

@@ -1,0 +1,99 @@
+"""The chunks of one op on every core: a small thread pool.
+
+The work of a chunk is numpy passes and float32 GEMMs, which release the GIL, so threads scale without copying
+tensors between processes. While the pool runs, BLAS is held to one thread (`threadpoolctl`), so the chunks'
+GEMMs do not each start their own BLAS threads on the same cores. Results do not depend on the thread count:
+chunks write disjoint slices of the output and each value is computed by the same operations.
+
+``PYFLOW_THREADS`` (or `set_threads`) sets the number of threads; else ``OMP_NUM_THREADS`` (Dask's nannies set it to
+1 in their workers, whose parallelism is the workers), else the number of cores this process may use.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Callable, Iterable
+
+from threadpoolctl import threadpool_limits
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_threads: int | None = None
+_active = threading.local()
+
+
+def default_threads() -> int:
+    for name in ("PYFLOW_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return max(1, int(value))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def threads() -> int:
+    return _threads if _threads is not None else default_threads()
+
+
+def set_threads(count: int | None) -> None:
+    """Use ``count`` threads from now on (None: the default)."""
+    global _threads, _pool
+    with _lock:
+        _threads = None if count is None else max(1, int(count))
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+            _pool = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="pyflow-reference")
+        return _pool
+
+
+@contextmanager
+def network():
+    """Around a whole network run: BLAS on one thread while the chunks run on the pool."""
+    if threads() == 1 or getattr(_active, "depth", 0):
+        _active.depth = getattr(_active, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            _active.depth -= 1
+        return
+    _active.depth = 1
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        _active.depth = 0
+
+
+def batch_shares(batch: int) -> list[tuple[int, int]]:
+    """How a batch is split over the threads inside `network`: [(start, stop)] (one share when not split)."""
+    count = min(batch, threads()) if getattr(_active, "depth", 0) and not _on_pool() else 1
+    bounds = [batch * k // count for k in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def map_shares(work: Callable[[tuple[int, int]], object], shares: list[tuple[int, int]]) -> list:
+    """``[work(share) for share in shares]``, each on its own thread of the pool."""
+    return list(_executor().map(work, shares))
+
+
+def _on_pool() -> bool:
+    return threading.current_thread().name.startswith("pyflow-reference")
+
+
+def for_each(work: Callable[[object], None], chunks: Iterable) -> None:
+    """``work(chunk)`` for every chunk, on the pool when more than one thread is set and inside `network`."""
+    chunks = list(chunks)
+    if len(chunks) < 2 or threads() == 1 or not getattr(_active, "depth", 0) or _on_pool():
+        for chunk in chunks:
+            work(chunk)
+        return
+    for _ in _executor().map(work, chunks):
+        pass

@@ -1,0 +1,211 @@
+"""The requantize ending of CONV_2D / DEPTHWISE_CONV_2D / TRANSPOSE_CONV, fast and exact.
+
+``out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier[c], shift[c]) + output_offset, act_min, act_max)``
+with ``acc = dots + constant[c]`` (``dots``: the raw integer dot products, float32 or float64, exact).
+(`pyflow.quant` holds the arithmetic; this module only evaluates the same function in fewer, cheaper passes).
+
+Per output channel ``c`` the function ``f(acc) = MBQM(acc) + output_offset`` is non-decreasing in ``acc``, so
+clamping the output equals clamping the accumulator to ``[a0, a1]`` with ``a0 = min{acc: f(acc) >= act_min}`` and
+``a1 = max{acc: f(acc) <= act_max}`` (found once per layer by bisection on the exact integer function), provided
+that ``f(a0) == act_min`` and ``f(a1) == act_max`` (f does not jump over a bound). On that range the double
+rounding folds into one floor (see `quant.multiply_by_quantized_multiplier`), which float64 computes exactly:
+
+    f(acc) = floor(acc * M * 2**-S + copysign(2**-(r+1), acc) + 1/2) + output_offset,   S = 31 + r
+
+with ``M = multiplier << max(shift, 0)`` and ``r = max(-shift, 0)`` (for r == 0 the copysign term is 0). Every
+partial sum is an integer multiple of 2**-S below ``2**53 * 2**-S`` in magnitude when
+``max(|a0|, |a1|) * M + 2**31 + 2**(30 + r) + 2**(S + 9) < 2**53`` (the bound checked per channel; the last
+term covers adding the output offset and the 2**7 that makes the result non-negative), so each float64
+operation is exact. copysign's sign differs from that of ``p = acc * M + 2**30`` (the sign SRDHM's nudge and
+RoundingDivideByPOT's tie-break test) only at ``acc == -1, M == 2**30``, where both give the same floor for r >= 1.
+The floor is a truncating cast of a non-negative value: the result is shifted by ``-dtype_min`` first.
+The clamp runs on ``dots`` (before the float64 conversion) with the bounds ``a0 - constant``, ``a1 - constant``;
+when every ``|a0|``, ``|a1|`` and ``|constant|`` is below 2**24, float32 dots add the constant in float32 (exact).
+The copysign pass is needed only by channels whose clamped range holds both signs and whose output differs at
+the two ends: a channel whose output is the same at ``a0`` and at 0 (a ReLU's lower bound, typically) is clamped
+to ``[0, a1]`` instead, one whose output is the same at -1 and ``a1`` to ``[a0, -1]``, and its tie term is a constant.
+
+Speed (numpy pays per pass and per inner loop): the per-channel constants are tiled to rows of about 4096 values
+so that each pass runs long inner loops over a (rows/R, R*C) view instead of C-long ones.
+
+Channels that fail a condition (e.g. dead channels with shifts near -31 and a bias near 2**30) use the int64
+path of `pyflow.quant` on their columns only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from pyflow import quant
+from pyflow.reference._common import scratch
+
+_EXACT = float(1 << 53)
+# A truncating cast of the shifted, non-negative result, and the xor that removes the shift again.
+_UNSIGNED = {"int8": (np.uint8, 0x80), "int16": (np.uint16, 0x8000), "uint8": (np.uint8, 0)}
+
+
+
+TILE_VALUES = 4096
+
+
+TILE_VALUES = 4096
+FLOAT32_EXACT = float(1 << 24)
+
+
+@dataclass(frozen=True, eq=False)
+class RequantPlan:
+    """Per-channel constants, each as (C,) and tiled to (R*C,) (index 0 and 1; see `requantize`)."""
+
+    low: tuple  # clamp bounds for ``dots`` (float64, or float32 when ``float32_add``; see `_float32_bound`)
+    high: tuple
+    low64: tuple  # the same in float64, for float64 dots
+    high64: tuple
+    constant: tuple  # bias + offset terms (float32 when ``float32_add``, else float64)
+    constant64: tuple
+    scale: tuple  # M * 2**-S, exact
+    tie: tuple | None  # 2**-(r+1) on the channels whose sign varies (0 elsewhere); None when there are none
+    offset: tuple  # 1/2 + output_offset - dtype_min, plus the constant tie term of one-signed channels
+    rows: int  # R
+    float32_add: bool
+    slow: np.ndarray  # indices of the channels on the int64 path
+    slow_constant: np.ndarray  # their constants (int64)
+    multiplier: np.ndarray
+    shift: np.ndarray
+    output_offset: int
+    act_min: int
+    act_max: int
+    dtype: str
+
+
+def _f(acc, multiplier, shift, output_offset):
+    return quant.multiply_by_quantized_multiplier(acc, multiplier, shift, "double") + output_offset
+
+
+def _first_at_least(target, lo, hi, multiplier, shift, output_offset):
+    """Per channel: the smallest x in [lo, hi] with f(x) >= target (hi where none), by bisection."""
+    lo, hi = lo.copy(), hi.copy()
+    while np.any(lo < hi):
+        mid = lo + (hi - lo) // 2
+        ok = _f(mid, multiplier, shift, output_offset) >= target
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid + 1)
+    return lo
+
+
+def _float32_bound(bound: np.ndarray) -> np.ndarray:
+    """A clamp bound for float32 dots, which are exact only below 2**24 in magnitude: bounds beyond that clamp
+    nothing and stay beyond it when rounded to float32 (rounding is monotone and 2**24 is a float32)."""
+    return np.clip(bound, -2.0 ** 25, 2.0 ** 25).astype(np.float32)
+
+
+@lru_cache(maxsize=512)
+def _plan(multiplier_bytes: bytes, shift_bytes: bytes, constant_bytes: bytes, output_offset: int, act_min: int,
+          act_max: int, dtype: str) -> RequantPlan:
+    multiplier = np.frombuffer(multiplier_bytes, np.int64)
+    shift = np.frombuffer(shift_bytes, np.int64)
+    constant = np.frombuffer(constant_bytes, np.int64)
+
+    def f(acc):
+        return _f(acc, multiplier, shift, output_offset)
+
+    left, right = np.maximum(shift, 0), np.maximum(-shift, 0)
+    # The accumulator range on which TFLite's int32 ``acc << left`` is defined.
+    dom_lo, dom_hi = quant.INT32_MIN >> left, quant.INT32_MAX >> left
+    a0 = _first_at_least(act_min, dom_lo, dom_hi, multiplier, shift, output_offset)
+    a1 = np.where(f(dom_hi) <= act_max, dom_hi,
+                  _first_at_least(act_max + 1, dom_lo, dom_hi, multiplier, shift, output_offset) - 1)
+    f0, f1 = f(a0), f(a1)
+    m = multiplier << left
+    bound = (np.maximum(np.abs(a0), np.abs(a1)).astype(np.float64) * m + 2.0 ** 31 + 2.0 ** (30 + right)
+             + 2.0 ** (40 + right))
+    ok = ((a0 <= a1) & ((a0 == dom_lo) | (f0 == act_min)) & ((a1 == dom_hi) | (f1 == act_max))
+          & (f0 >= act_min) & (f1 <= act_max) & (bound < _EXACT) & (dtype in _UNSIGNED))
+    # Slow channels get neutral constants on the fast path (their columns are overwritten).
+    a0, a1 = np.where(ok, a0, 0), np.where(ok, a1, 0)
+    slow, slow_constant = np.flatnonzero(~ok), constant[~ok]
+    constant = np.where(ok, constant, 0)
+    m = np.where(ok, m, 0)
+    # One-signed channels: the output is constant on [a0, 0] (or on [-1, a1]), so the range may stop at 0 (or -1).
+    a0 = np.where((a0 < 0) & (a1 >= 0) & (f(np.zeros_like(a0)) == f0), 0, a0)
+    a1 = np.where((a0 < 0) & (a1 >= 0) & (f(np.full_like(a1, -1)) == f1), -1, a1)
+    tie = np.where(right > 0, np.exp2(-(right + 1).astype(np.float64)), 0.0)
+    two_signed = (a0 < 0) & (a1 >= 0) & (tie > 0)
+    fixed_tie = np.where(two_signed, 0.0, np.where(a0 >= 0, tie, -tie))
+    offset = 0.5 + output_offset - quant.DTYPE_RANGE[dtype][0] + fixed_tie
+    float32_add = bool(np.all(np.abs(np.concatenate([a0, a1, constant])) < FLOAT32_EXACT))
+    rows = max(1, TILE_VALUES // multiplier.size)
+
+    def both(values, dtype=np.float64):
+        values = np.ascontiguousarray(values, dtype)
+        return values, np.tile(values, rows)
+
+    low64, high64 = both(a0 - constant), both(a1 - constant)
+    return RequantPlan(
+        low=tuple(map(_float32_bound, low64)) if float32_add else low64,
+        high=tuple(map(_float32_bound, high64)) if float32_add else high64,
+        low64=low64, high64=high64,
+        constant=both(constant, np.float32 if float32_add else np.float64), constant64=both(constant),
+        scale=both(m.astype(np.float64) * np.exp2(-(31 + right).astype(np.float64))),
+        tie=both(np.where(two_signed, tie, 0.0)) if np.any(two_signed) else None,
+        offset=both(offset), rows=rows, float32_add=float32_add, slow=slow,
+        slow_constant=slow_constant,
+        multiplier=multiplier, shift=shift, output_offset=output_offset, act_min=act_min, act_max=act_max,
+        dtype=dtype)
+
+
+def plan(multiplier, shift, constant, output_offset: int, act_min: int, act_max: int, dtype: str) -> RequantPlan:
+    """The plan for ``len(constant)`` output channels (a per-tensor multiplier is repeated)."""
+    constant = np.ascontiguousarray(constant, np.int64).reshape(-1)
+    channels = (constant.size,)
+    multiplier = np.ascontiguousarray(np.broadcast_to(np.asarray(multiplier, np.int64).reshape(-1), channels))
+    shift = np.ascontiguousarray(np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), channels))
+    return _plan(multiplier.tobytes(), shift.tobytes(), constant.tobytes(), int(output_offset), int(act_min),
+                 int(act_max), dtype)
+
+
+def requantize(dots: np.ndarray, plan: RequantPlan, out: np.ndarray) -> None:
+    """``dots``: float32 or float64 (..., C), exact integers (overwritten); ``out``: (..., C) of the plan's dtype."""
+    channels = dots.shape[-1]
+    dots, out = dots.reshape(-1, channels), out.reshape(-1, channels)
+    if plan.slow.size:
+        exact = dots[:, plan.slow].astype(np.int64) + plan.slow_constant
+        slow = np.clip(_f(exact, plan.multiplier[plan.slow], plan.shift[plan.slow], plan.output_offset),
+                       plan.act_min, plan.act_max)
+    if plan.slow.size < channels:
+        tiled = len(dots) - len(dots) % plan.rows
+        width = plan.rows * channels
+        _requantize(dots[:tiled].reshape(-1, width), plan, 1, out[:tiled].reshape(-1, width))
+        _requantize(dots[tiled:], plan, 0, out[tiled:])
+    if plan.slow.size:
+        out[:, plan.slow] = slow
+
+
+def _requantize(dots: np.ndarray, plan: RequantPlan, k: int, out: np.ndarray) -> None:
+    if not dots.size:
+        return
+    in_float32 = plan.float32_add and dots.dtype == np.float32
+    low, high = (plan.low[k], plan.high[k]) if in_float32 else (plan.low64[k], plan.high64[k])
+    np.minimum(dots, high, out=dots)
+    np.maximum(dots, low, out=dots)
+    acc = scratch("requantize.acc", dots.shape, np.float64)
+    if in_float32:
+        dots += plan.constant[k]  # exact: |a0|, |a1| < 2**24
+        np.multiply(dots, plan.scale[k], out=acc)
+        tie = None if plan.tie is None else np.copysign(plan.tie[k], dots, out=scratch("requantize.tie", dots.shape,
+                                                                                          np.float32))
+    else:
+        np.add(dots, plan.constant64[k], out=acc)
+        tie = None if plan.tie is None else np.copysign(plan.tie[k], acc, out=scratch("requantize.tie", dots.shape,
+                                                                                         np.float64))
+        acc *= plan.scale[k]
+    if tie is not None:
+        acc += tie
+    acc += plan.offset[k]
+    unsigned, flip = _UNSIGNED[plan.dtype]
+    shifted = scratch("requantize.shifted", dots.shape, unsigned)
+    np.copyto(shifted, acc, casting="unsafe")
+    if flip:
+        np.bitwise_xor(shifted, flip, out=shifted)
+    out[...] = shifted.view(out.dtype)
