@@ -54,15 +54,26 @@ def test_requantize_matches_the_integer_arithmetic(dtype, shifts):
         channels = int(rng.integers(1, 40))
         multiplier, shift, constant, offset, act_min, act_max = random_layer(rng, channels, dtype, shifts)
         plan = rq.plan(multiplier, shift, constant, offset, act_min, act_max, dtype)
-        for acc in accumulators(rng, plan, multiplier, shift, constant, 500):
-            want = exact(acc, multiplier, shift, offset, act_min, act_max)
-            dots = acc - constant
-            for dot_type in (np.float64, np.float32):
-                if dot_type == np.float32 and np.abs(dots).max() >= 2**24:
-                    continue  # float32 dots are exact integers only below 2**24
-                got = np.empty(acc.shape, dtype)
-                rq.requantize(dots.astype(dot_type), plan, got)
-                np.testing.assert_array_equal(got, want)
+        sets = accumulators(rng, plan, multiplier, shift, constant, 500)
+        # The same with the reach of the dot products known (what conv and depthwise pass): fixed channels.
+        reach = np.abs(np.concatenate(sets) - constant).max(axis=0)
+        reach[::2] = np.minimum(reach[::2], 1 << 20)
+        reached = [np.clip(acc, constant - reach, constant + reach) for acc in sets]
+        reach_plan = rq.plan(multiplier, shift, constant, offset, act_min, act_max, dtype, reach)
+        for plan, sets in ((plan, sets), (reach_plan, reached)):
+            check_sets(plan, sets, multiplier, shift, constant, offset, act_min, act_max, dtype)
+
+
+def check_sets(plan, sets, multiplier, shift, constant, offset, act_min, act_max, dtype):
+    for acc in sets:
+        want = exact(acc, multiplier, shift, offset, act_min, act_max)
+        dots = acc - constant
+        for dot_type in (np.float64, np.float32):
+            if dot_type == np.float32 and np.abs(dots).max() >= 2**24:
+                continue  # float32 dots are exact integers only below 2**24
+            got = np.empty(acc.shape, dtype)
+            rq.requantize(dots.astype(dot_type), plan, got)
+            np.testing.assert_array_equal(got, want)
 
 
 def test_requantize_matches_tflite_transcription():
@@ -77,7 +88,7 @@ def test_requantize_matches_tflite_transcription():
         assert got[row, c] == want, (int(value), int(multiplier[c]), int(shift[c]))
 
 
-def test_channels_outside_the_float64_bound_take_the_integer_path():
+def test_channels_outside_the_float64_bound_take_the_integer_path_or_are_fixed():
     # A dead channel as in EfficientNet-lite0: shift -27 and a bias near 2**30; and a per-tensor multiplier.
     multiplier, shift = np.array([1518500250, 1518500250]), np.array([-27, -9])
     constant = np.array([1 << 30, 1000])
@@ -86,6 +97,12 @@ def test_channels_outside_the_float64_bound_take_the_integer_path():
     acc = np.array([[(1 << 30) + d, d] for d in range(-70000, 70000, 7)])
     got = np.empty(acc.shape, np.int8)
     rq.requantize((acc - constant).astype(np.float64), plan, got)
+    np.testing.assert_array_equal(got, exact(acc, multiplier, shift, -3, -128, 127))
+    # Knowing that |dots| <= 2**20, the dead channel's output is one value over its whole reach: no int64 path.
+    reach_plan = rq.plan(multiplier, shift, constant, -3, -128, 127, "int8", [1 << 20, 1 << 20])
+    assert reach_plan.slow.size == 0
+    got = np.empty(acc.shape, np.int8)
+    rq.requantize((acc - constant).astype(np.float32), reach_plan, got)
     np.testing.assert_array_equal(got, exact(acc, multiplier, shift, -3, -128, 127))
     tensor_plan = rq.plan(multiplier[:1], shift[1:], np.zeros(3, np.int64), 5, -128, 127, "int8")
     values = np.arange(-300000, 300000, 13)[:, None].repeat(3, axis=1)

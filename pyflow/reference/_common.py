@@ -29,15 +29,19 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     return buffer[:size].view(dtype).reshape(shape)
 
 
+def dot_bounds(weights: np.ndarray, x_dtype) -> np.ndarray:
+    """Per row of ``weights`` (N, K): the largest |dot product| with ``x_dtype`` values, max|x| * sum|w| (int64)."""
+    lo, hi = quant.DTYPE_RANGE[str(np.dtype(x_dtype))]
+    return max(abs(lo), abs(hi)) * np.abs(weights.astype(np.int64)).sum(axis=1)
+
+
 def exact_terms(weights: np.ndarray, x_dtype) -> int:
     """How many terms of a dot product of ``x_dtype`` values with a row of ``weights`` (N, K) float32 sums exactly:
-    all K when ``max|x| * sum|w|`` of every row is below 2**24, else a block length that is safe for any row."""
-    lo, hi = quant.DTYPE_RANGE[str(np.dtype(x_dtype))]
-    max_x = max(abs(lo), abs(hi))
-    w = np.abs(weights.astype(np.int64))
-    if max_x * int(w.sum(axis=1).max(initial=0)) < FLOAT32_EXACT:
+    all K when every row's `dot_bounds` is below 2**24, else a block length that is safe for any row."""
+    if int(dot_bounds(weights, x_dtype).max(initial=0)) < FLOAT32_EXACT:
         return weights.shape[1]
-    return max(1, (FLOAT32_EXACT - 1) // (max_x * max(1, int(w.max()))))
+    largest_term = int(dot_bounds(np.abs(weights).max(axis=1, keepdims=True), x_dtype).max(initial=1))
+    return max(1, (FLOAT32_EXACT - 1) // max(1, largest_term))
 
 
 def exact_matmul(a: np.ndarray, b: np.ndarray, terms: int, out: np.ndarray | None = None) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 from pyflow.ir import ConvParams
 from pyflow.reference import parallel, requantize
-from pyflow.reference._common import exact_matmul, exact_terms, pad_spatial, row_chunks, scratch
+from pyflow.reference._common import dot_bounds, exact_matmul, exact_terms, pad_spatial, row_chunks, scratch
 
 
 def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.ndarray:
@@ -37,7 +37,7 @@ def conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: st
     terms = exact_terms(weights, x.dtype)
     constant = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
     plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
-                           out_dtype)
+                           out_dtype, dot_bounds(weights, x.dtype))
     out = np.empty((cols.shape[0], out_c), out_dtype)
 
     def block(rows: tuple[int, int]) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from pyflow.ir import ConvParams
 from pyflow.reference import parallel, requantize
-from pyflow.reference._common import exact_terms, pad_spatial, row_chunks, scratch
+from pyflow.reference._common import dot_bounds, exact_terms, pad_spatial, row_chunks, scratch
 
 
 def depthwise_conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: str = "int8") -> np.ndarray:
@@ -25,7 +25,7 @@ def depthwise_conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out
     assert exact_terms(taps, x.dtype) == kh * kw, "float32 accumulation of the taps would not be exact"
     constant = p.bias.astype(np.int64) + p.input_offset * taps.sum(axis=1, dtype=np.int64)
     plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
-                           out_dtype)
+                           out_dtype, dot_bounds(taps, x.dtype))
     # Tap t's weights repeated along a whole output row, so that each tap is one pass over (rows, OW*C).
     row_weights = np.tile(taps.T.astype(np.float32), (1, ow))
     out = np.empty((x.shape[0], oh, ow, out_c), out_dtype)

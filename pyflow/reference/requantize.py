@@ -28,8 +28,8 @@ to ``[0, a1]`` instead, one whose output is the same at -1 and ``a1`` to ``[a0, 
 Speed (numpy pays per pass and per inner loop): the per-channel constants are tiled to rows of about 4096 values
 so that each pass runs long inner loops over a (rows/R, R*C) view instead of C-long ones.
 
-Channels that fail a condition (e.g. dead channels with shifts near -31 and a bias near 2**30) use the int64
-path of `pyflow.quant` on their columns only.
+A channel whose output is one value over every accumulator its dot products can reach (given their bound) is
+written as that value. Channels that fail a condition use the int64 path of `pyflow.quant` on their columns only.
 """
 from __future__ import annotations
 
@@ -101,8 +101,8 @@ def _float32_bound(bound: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=512)
-def _plan(multiplier_bytes: bytes, shift_bytes: bytes, constant_bytes: bytes, output_offset: int, act_min: int,
-          act_max: int, dtype: str) -> RequantPlan:
+def _plan(multiplier_bytes: bytes, shift_bytes: bytes, constant_bytes: bytes, reach_bytes: bytes, output_offset: int,
+          act_min: int, act_max: int, dtype: str) -> RequantPlan:
     multiplier = np.frombuffer(multiplier_bytes, np.int64)
     shift = np.frombuffer(shift_bytes, np.int64)
     constant = np.frombuffer(constant_bytes, np.int64)
@@ -122,18 +122,27 @@ def _plan(multiplier_bytes: bytes, shift_bytes: bytes, constant_bytes: bytes, ou
              + 2.0 ** (40 + right))
     ok = ((a0 <= a1) & ((a0 == dom_lo) | (f0 == act_min)) & ((a1 == dom_hi) | (f1 == act_max))
           & (f0 >= act_min) & (f1 <= act_max) & (bound < _EXACT) & (dtype in _UNSIGNED))
-    # Slow channels get neutral constants on the fast path (their columns are overwritten).
-    a0, a1 = np.where(ok, a0, 0), np.where(ok, a1, 0)
-    slow, slow_constant = np.flatnonzero(~ok), constant[~ok]
-    constant = np.where(ok, constant, 0)
-    m = np.where(ok, m, 0)
+    # Fixed channels: over every accumulator the dot products reach (|dots| <= reach), the output is one value
+    # (e.g. dead channels: a bias near 2**30 and a shift near -31); the fast path writes it with a zero scale.
+    fixed, first = np.zeros(ok.shape, bool), np.zeros(ok.shape, np.int64)
+    if reach_bytes:
+        reach = np.frombuffer(reach_bytes, np.int64)
+        first = np.clip(f(np.clip(constant - reach, dom_lo, dom_hi)), act_min, act_max)
+        fixed = first == np.clip(f(np.clip(constant + reach, dom_lo, dom_hi)), act_min, act_max)
+    # Slow and fixed channels get neutral constants on the fast path (slow columns are overwritten).
+    neutral = fixed | ~ok
+    a0, a1 = np.where(neutral, 0, a0), np.where(neutral, 0, a1)
+    slow = np.flatnonzero(neutral & ~fixed)
+    slow_constant = constant[slow]
+    constant = np.where(neutral, 0, constant)
+    m = np.where(neutral, 0, m)
     # One-signed channels: the output is constant on [a0, 0] (or on [-1, a1]), so the range may stop at 0 (or -1).
     a0 = np.where((a0 < 0) & (a1 >= 0) & (f(np.zeros_like(a0)) == f0), 0, a0)
     a1 = np.where((a0 < 0) & (a1 >= 0) & (f(np.full_like(a1, -1)) == f1), -1, a1)
     tie = np.where(right > 0, np.exp2(-(right + 1).astype(np.float64)), 0.0)
     two_signed = (a0 < 0) & (a1 >= 0) & (tie > 0)
     fixed_tie = np.where(two_signed, 0.0, np.where(a0 >= 0, tie, -tie))
-    offset = 0.5 + output_offset - quant.DTYPE_RANGE[dtype][0] + fixed_tie
+    offset = 0.5 - quant.DTYPE_RANGE[dtype][0] + np.where(fixed, first, output_offset + fixed_tie)
     float32_add = bool(np.all(np.abs(np.concatenate([a0, a1, constant])) < FLOAT32_EXACT))
     rows = max(1, TILE_VALUES // multiplier.size)
 
@@ -155,13 +164,16 @@ def _plan(multiplier_bytes: bytes, shift_bytes: bytes, constant_bytes: bytes, ou
         dtype=dtype)
 
 
-def plan(multiplier, shift, constant, output_offset: int, act_min: int, act_max: int, dtype: str) -> RequantPlan:
-    """The plan for ``len(constant)`` output channels (a per-tensor multiplier is repeated)."""
+def plan(multiplier, shift, constant, output_offset: int, act_min: int, act_max: int, dtype: str,
+         reach=None) -> RequantPlan:
+    """The plan for ``len(constant)`` output channels (a per-tensor multiplier is repeated); ``reach``: per channel,
+    a bound on |dots| (see `pyflow.reference._common.dot_bounds`), when known."""
     constant = np.ascontiguousarray(constant, np.int64).reshape(-1)
+    reach = b"" if reach is None else np.ascontiguousarray(reach, np.int64).reshape(-1).tobytes()
     channels = (constant.size,)
     multiplier = np.ascontiguousarray(np.broadcast_to(np.asarray(multiplier, np.int64).reshape(-1), channels))
     shift = np.ascontiguousarray(np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), channels))
-    return _plan(multiplier.tobytes(), shift.tobytes(), constant.tobytes(), int(output_offset), int(act_min),
+    return _plan(multiplier.tobytes(), shift.tobytes(), constant.tobytes(), reach, int(output_offset), int(act_min),
                  int(act_max), dtype)
 
 
