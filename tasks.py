@@ -253,9 +253,9 @@ def fuzz(c, cases=None, seed=None, out=None, timeout=None):
                  "scaleout": "also images/s of invoke accuracy (reference, csim) serial and on 1 and 2 local Dask "
                              "workers"})
 def bench(c, model=None, repeats=None, tflm=True, scaleout=False):
-    """Per-image time: numpy reference (batch 1 and 8) vs LiteRT BUILTIN_REF, XNNPACK and TFLM, with ratios;
-    with --scaleout also images/s of `invoke accuracy` on the reference and csim, serial and on 1 and 2 local
-    Dask workers."""
+    """Per-image time: numpy reference (batch 1; batch 8 on one thread and on all) vs LiteRT BUILTIN_REF, XNNPACK
+    and TFLM, with ratios; with --scaleout also images/s of `invoke accuracy` on the reference and csim, serial
+    and on 1 and 2 local Dask workers."""
     import numpy as np
 
     from pyflow.bench import benchmark, format_benchmark
