@@ -16,12 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _threads: int | None = None
 _active = threading.local()
+_blas: ThreadpoolController | None = None  # made once: making one scans the loaded libraries (about 1 ms)
 
 
 def default_threads() -> int:
@@ -64,9 +65,12 @@ def network():
         finally:
             _active.depth -= 1
         return
+    global _blas
     _active.depth = 1
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        if _blas is None:
+            _blas = ThreadpoolController()
+        with _blas.limit(limits=1, user_api="blas"):
             yield
     finally:
         _active.depth = 0

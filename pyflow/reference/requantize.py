@@ -179,6 +179,8 @@ def plan(multiplier, shift, constant, output_offset: int, act_min: int, act_max:
 
 def requantize(dots: np.ndarray, plan: RequantPlan, out: np.ndarray) -> None:
     """``dots``: float32 or float64 (..., C), exact integers (overwritten); ``out``: (..., C) of the plan's dtype."""
+    if not (out.flags.c_contiguous and dots.flags.c_contiguous):
+        raise ValueError("requantize writes through reshaped views: dots and out must be C-contiguous")
     channels = dots.shape[-1]
     dots, out = dots.reshape(-1, channels), out.reshape(-1, channels)
     if plan.slow.size:
@@ -216,8 +218,9 @@ def _requantize(dots: np.ndarray, plan: RequantPlan, k: int, out: np.ndarray) ->
         acc += tie
     acc += plan.offset[k]
     unsigned, flip = _UNSIGNED[plan.dtype]
-    shifted = scratch("requantize.shifted", dots.shape, unsigned)
-    np.copyto(shifted, acc, casting="unsafe")
     if flip:
-        np.bitwise_xor(shifted, flip, out=shifted)
-    out[...] = shifted.view(out.dtype)
+        shifted = scratch("requantize.shifted", dots.shape, unsigned)
+        np.copyto(shifted, acc, casting="unsafe")
+        np.bitwise_xor(shifted, flip, out=out.view(unsigned))
+    else:
+        np.copyto(out, acc, casting="unsafe")
