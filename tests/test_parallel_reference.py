@@ -55,3 +55,18 @@ def test_threads_setting(monkeypatch, threads):
     monkeypatch.delenv("PYFLOW_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what Dask sets in its workers
     assert parallel.default_threads() == 1
+
+
+def test_blas_limit_is_restored_after_overlapping_runs(effnet, golden_inputs, threads):
+    from concurrent.futures import ThreadPoolExecutor
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    threads(2)
+    x = np.stack([item.data for item in golden_inputs[:2]])
+    with ThreadPoolExecutor(2) as callers:  # two callers whose network runs overlap
+        list(callers.map(lambda _: run(effnet, x), range(2)))
+    assert blas_threads() == before

@@ -40,7 +40,7 @@ def exact_terms(weights: np.ndarray, x_dtype) -> int:
     all K when every row's `dot_bounds` is below 2**24, else a block length that is safe for any row."""
     if int(dot_bounds(weights, x_dtype).max(initial=0)) < FLOAT32_EXACT:
         return weights.shape[1]
-    largest_term = int(dot_bounds(np.abs(weights).max(axis=1, keepdims=True), x_dtype).max(initial=1))
+    largest_term = int(dot_bounds(np.abs(weights.astype(np.int64)).max(axis=1, keepdims=True), x_dtype).max(initial=1))
     return max(1, (FLOAT32_EXACT - 1) // max(1, largest_term))
 
 

@@ -23,6 +23,8 @@ _pool: ThreadPoolExecutor | None = None
 _threads: int | None = None
 _active = threading.local()
 _blas: ThreadpoolController | None = None  # made once: making one scans the loaded libraries (about 1 ms)
+_held = 0
+_limiter = None
 
 
 def default_threads() -> int:
@@ -58,22 +60,32 @@ def _executor() -> ThreadPoolExecutor:
 @contextmanager
 def network():
     """Around a whole network run: BLAS on one thread while the chunks run on the pool."""
-    if threads() == 1 or getattr(_active, "depth", 0):
-        _active.depth = getattr(_active, "depth", 0) + 1
-        try:
-            yield
-        finally:
-            _active.depth -= 1
-        return
-    global _blas
-    _active.depth = 1
+    depth = getattr(_active, "depth", 0)
+    _active.depth = depth + 1
+    hold = depth == 0 and threads() > 1
+    if hold:
+        _hold_blas(+1)
     try:
-        if _blas is None:
-            _blas = ThreadpoolController()
-        with _blas.limit(limits=1, user_api="blas"):
-            yield
+        yield
     finally:
-        _active.depth = 0
+        _active.depth = depth
+        if hold:
+            _hold_blas(-1)
+
+
+def _hold_blas(change: int) -> None:
+    """Count the network runs that hold BLAS to one thread (runs may overlap on several caller threads): the
+    first one sets the limit, the last one restores the library's own setting."""
+    global _blas, _held, _limiter
+    with _lock:
+        _held += change
+        if change > 0 and _held == 1:
+            if _blas is None:
+                _blas = ThreadpoolController()
+            _limiter = _blas.limit(limits=1, user_api="blas")
+        elif change < 0 and _held == 0 and _limiter is not None:
+            _limiter.restore_original_limits()
+            _limiter = None
 
 
 def batch_shares(batch: int) -> list[tuple[int, int]]:
