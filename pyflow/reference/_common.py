@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
@@ -16,6 +17,20 @@ CHUNK_VALUES = 1 << 18
 
 
 _SCRATCH = threading.local()
+_DERIVED: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_DERIVED_LOCK = threading.Lock()
+
+
+def derived(params, key, build):
+    """``build()``, computed once per layer (``params`` object) and ``key``: the constants an op derives from its
+    weights (float32 copies, offset terms, bounds, plans) are not recomputed for every batch or thread."""
+    with _DERIVED_LOCK:
+        values = _DERIVED.setdefault(params, {})
+        if key in values:
+            return values[key]
+    value = build()
+    with _DERIVED_LOCK:
+        return values.setdefault(key, value)
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:

@@ -12,7 +12,8 @@ import numpy as np
 
 from pyflow.ir import ConvParams
 from pyflow.reference import parallel, requantize
-from pyflow.reference._common import dot_bounds, exact_matmul, exact_terms, pad_spatial, row_chunks, scratch
+from pyflow.reference._common import (derived, dot_bounds, exact_matmul, exact_terms, pad_spatial, row_chunks,
+                                      scratch)
 
 
 def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.ndarray:
@@ -25,19 +26,23 @@ def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.nda
     return np.stack(taps, axis=3)
 
 
+def _layer_constants(p: ConvParams, x_dtype, out_dtype: str):
+    """(float32 weights as (K, O), exact GEMM block length, requantize plan)."""
+    weights = p.weights.reshape(p.weights.shape[0], -1)  # OHWI -> (O, KH*KW*C)
+    constant = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
+    plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
+                           out_dtype, dot_bounds(weights, x_dtype))
+    return np.ascontiguousarray(weights.T, np.float32), exact_terms(weights, x_dtype), plan
+
+
 def conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: str = "int8") -> np.ndarray:
     n = x.shape[0]
     oh, ow, out_c = out_shape[1], out_shape[2], out_shape[3]
-    weights = p.weights.reshape(out_c, -1)  # OHWI -> (O, KH*KW*C)
     if p.kernel == (1, 1) and p.stride == (1, 1):
         cols = x.reshape(-1, x.shape[3])
     else:
         cols = window_taps(x, p, (oh, ow)).reshape(n * oh * ow, -1)
-    w_t = weights.T.astype(np.float32)
-    terms = exact_terms(weights, x.dtype)
-    constant = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
-    plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
-                           out_dtype, dot_bounds(weights, x.dtype))
+    w_t, terms, plan = derived(p, ("conv", str(x.dtype), out_dtype), lambda: _layer_constants(p, x.dtype, out_dtype))
     out = np.empty((cols.shape[0], out_c), out_dtype)
 
     def block(rows: tuple[int, int]) -> None:

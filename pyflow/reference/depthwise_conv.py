@@ -12,7 +12,18 @@ import numpy as np
 
 from pyflow.ir import ConvParams
 from pyflow.reference import parallel, requantize
-from pyflow.reference._common import dot_bounds, exact_terms, pad_spatial, row_chunks, scratch
+from pyflow.reference._common import derived, dot_bounds, exact_terms, pad_spatial, row_chunks, scratch
+
+
+def _layer_constants(p: ConvParams, x_dtype, out_dtype: str, ow: int):
+    """(tap t's float32 weights repeated along an output row of width ``ow``: (KH*KW, OW*C), requantize plan)."""
+    out_c = p.weights.shape[-1]
+    taps = p.weights.reshape(-1, out_c).T  # (C, KH*KW)
+    assert exact_terms(taps, x_dtype) == taps.shape[1], "float32 accumulation of the taps would not be exact"
+    constant = p.bias.astype(np.int64) + p.input_offset * taps.sum(axis=1, dtype=np.int64)
+    plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
+                           out_dtype, dot_bounds(taps, x_dtype))
+    return np.tile(taps.T.astype(np.float32), (1, ow)), plan
 
 
 def depthwise_conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: str = "int8") -> np.ndarray:
@@ -21,13 +32,8 @@ def depthwise_conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out
     xp = pad_spatial(x, p.padding, -p.input_offset)
     if p.depth_multiplier > 1:
         xp = np.repeat(xp, p.depth_multiplier, axis=3)
-    taps = p.weights.reshape(-1, out_c).T  # (C, KH*KW)
-    assert exact_terms(taps, x.dtype) == kh * kw, "float32 accumulation of the taps would not be exact"
-    constant = p.bias.astype(np.int64) + p.input_offset * taps.sum(axis=1, dtype=np.int64)
-    plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
-                           out_dtype, dot_bounds(taps, x.dtype))
-    # Tap t's weights repeated along a whole output row, so that each tap is one pass over (rows, OW*C).
-    row_weights = np.tile(taps.T.astype(np.float32), (1, ow))
+    row_weights, plan = derived(p, ("depthwise", str(x.dtype), out_dtype, ow),
+                                lambda: _layer_constants(p, x.dtype, out_dtype, ow))
     out = np.empty((x.shape[0], oh, ow, out_c), out_dtype)
 
     def block(part: tuple[int, int, int]) -> None:

@@ -11,16 +11,18 @@ import numpy as np
 
 from pyflow import quant
 from pyflow.ir import FullyConnectedParams, batched_shape
-from pyflow.reference._common import exact_matmul, exact_terms
+from pyflow.reference._common import derived, exact_matmul, exact_terms
 
 
 def fully_connected(x: np.ndarray, p: FullyConnectedParams, out_shape: tuple[int, ...], flavor: str,
                     out_dtype: str = "int8") -> np.ndarray:
     out_features, in_features = p.weights.shape
     rows = x.reshape(-1, in_features)
-    acc = exact_matmul(rows.astype(np.float32), p.weights.T.astype(np.float32),
-                       exact_terms(p.weights, x.dtype)).astype(np.int64)
-    acc += p.bias.astype(np.int64) + p.input_offset * p.weights.sum(axis=1, dtype=np.int64)
+    w_t, terms, constant = derived(p, ("fully_connected", str(x.dtype)), lambda: (
+        np.ascontiguousarray(p.weights.T, np.float32), exact_terms(p.weights, x.dtype),
+        p.bias.astype(np.int64) + p.input_offset * p.weights.sum(axis=1, dtype=np.int64)))
+    acc = exact_matmul(rows.astype(np.float32), w_t, terms).astype(np.int64)
+    acc += constant
     if p.weights_offset:
         acc += p.weights_offset * (rows.sum(axis=1, dtype=np.int64)[:, None] + in_features * p.input_offset)
     if flavor == "litert":
