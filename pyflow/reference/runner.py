@@ -120,7 +120,7 @@ def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
     """Run the batch ``x`` through every op; return {tensor index: batch array} for the input and every op output.
 
     A batch of several inputs is split over the threads of `pyflow.reference.parallel` (each runs the whole
-    network on its share, whose results are joined in input order); a single input runs each op's chunks on them.
+    network on its share and writes its rows of the batch outputs); a single input runs each op's chunks on them.
     ``on_op(op, output batch)`` is called for every op in order."""
     check_flavor(flavor)
     if len(graph.inputs) != 1:
@@ -130,23 +130,38 @@ def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
         shares = parallel.batch_shares(len(x))
         if len(shares) == 1:
             return _run_ops(graph, x, flavor, on_op)
-        parts = parallel.map_shares(lambda share: _run_ops(graph, x[share[0]:share[1]], flavor, None), shares)
-    values = {graph.inputs[0]: x}
-    for op in graph.ops:
-        values[op.output] = np.concatenate([part[op.output] for part in parts])
-        if on_op is not None:
+        # Each share writes its rows of every output into the batch arrays (in parallel) and reads them back from there.
+        values = {graph.inputs[0]: x}
+        for op in graph.ops:
+            out = graph.tensor(op.output)
+            values[op.output] = np.empty(batched_shape(out.shape, len(x)), out.dtype)
+
+        def share_rows(share: tuple[int, int]) -> None:
+            start, stop = share
+
+            def keep(op: Op, result: np.ndarray) -> np.ndarray:
+                rows = values[op.output][start:stop]
+                rows[...] = result
+                return rows
+
+            _run_ops(graph, x[start:stop], flavor, None, keep)
+
+        parallel.map_shares(share_rows, shares)
+    if on_op is not None:
+        for op in graph.ops:
             on_op(op, values[op.output])
     return values
 
 
-def _run_ops(graph: Graph, x: np.ndarray, flavor: str,
-             on_op: Callable[[Op, np.ndarray], None] | None) -> dict[int, np.ndarray]:
+def _run_ops(graph: Graph, x: np.ndarray, flavor: str, on_op: Callable[[Op, np.ndarray], None] | None,
+             keep: Callable[[Op, np.ndarray], np.ndarray] | None = None) -> dict[int, np.ndarray]:
+    """Every op on the batch ``x``; ``keep(op, result)`` may store a result elsewhere and return where it is."""
     values = {graph.inputs[0]: x}
     for op in graph.ops:
         out = graph.tensor(op.output)
         result = run_op(op, [values[i] for i in op.inputs], out.shape, out.dtype, flavor,
                         [graph.tensor(i).shape for i in op.inputs])
-        values[op.output] = result
+        values[op.output] = result if keep is None else keep(op, result)
         if on_op is not None:
             on_op(op, result)
     return values
