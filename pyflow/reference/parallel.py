@@ -1,9 +1,11 @@
-"""The chunks of one op on every core: a small thread pool.
+"""The reference on every core: a small thread pool for the shares of a batch (`batch_shares`, `map_shares`) and,
+for a single input, the chunks of one op (`for_each`).
 
-The work of a chunk is numpy passes and float32 GEMMs, which release the GIL, so threads scale without copying
-tensors between processes. While the pool runs, BLAS is held to one thread (`threadpoolctl`), so the chunks'
-GEMMs do not each start their own BLAS threads on the same cores. Results do not depend on the thread count:
-chunks write disjoint slices of the output and each value is computed by the same operations.
+The work is numpy passes and float32 GEMMs, which release the GIL, so threads scale without copying tensors
+between processes (a process split measured no faster here: moving the tensors cost what the GIL costs). While a
+network runs on the pool, BLAS is held to one thread (`threadpoolctl`), so concurrent GEMMs do not each start BLAS
+threads on the same cores. Results do not depend on the thread count: shares and chunks write disjoint slices of
+the outputs and each value is computed by the same operations.
 
 ``PYFLOW_THREADS`` (or `set_threads`) sets the number of threads; else ``OMP_NUM_THREADS`` (Dask's nannies set it to
 1 in their workers, whose parallelism is the workers), else the number of cores this process may use.
