@@ -2,7 +2,7 @@
 
 ``out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier[c], shift[c]) + output_offset, act_min, act_max)``
 with ``acc = dots + constant[c]`` (``dots``: the raw integer dot products, float32 or float64, exact).
-(`pyflow.quant` holds the arithmetic; this module only evaluates the same function in fewer, cheaper passes).
+`pyflow.quant` holds the arithmetic; this module evaluates the same function in fewer, cheaper passes.
 
 Per output channel ``c`` the function ``f(acc) = MBQM(acc) + output_offset`` is non-decreasing in ``acc``, so
 clamping the output equals clamping the accumulator to ``[a0, a1]`` with ``a0 = min{acc: f(acc) >= act_min}`` and
@@ -39,19 +39,12 @@ from functools import lru_cache
 import numpy as np
 
 from pyflow import quant
-from pyflow.reference._common import scratch
+from pyflow.reference._common import FLOAT32_EXACT, scratch
 
 _EXACT = float(1 << 53)
 # A truncating cast of the shifted, non-negative result, and the xor that removes the shift again.
 _UNSIGNED = {"int8": (np.uint8, 0x80), "int16": (np.uint16, 0x8000), "uint8": (np.uint8, 0)}
-
-
-
 TILE_VALUES = 4096
-
-
-TILE_VALUES = 4096
-FLOAT32_EXACT = float(1 << 24)
 
 
 @dataclass(frozen=True, eq=False)
