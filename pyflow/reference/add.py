@@ -18,12 +18,13 @@ from pyflow.reference import parallel
 from pyflow.reference._common import row_chunks, scratch
 
 
-def add_values(a: np.ndarray, b: np.ndarray, p: AddParams) -> np.ndarray:
-    """The arithmetic, on int64 values (arrays broadcast): the clamped output values."""
+def add_values(a: np.ndarray, b: np.ndarray, p: AddParams, subtract: bool = False) -> np.ndarray:
+    """The arithmetic, on int64 values (arrays broadcast): the clamped output values (SUB: ``subtract``)."""
     scale = quant.multiply_by_quantized_multiplier_smaller_than_one
     a_scaled = scale((a.astype(np.int64) + p.input1_offset) << p.left_shift, p.input1_multiplier, p.input1_shift)
     b_scaled = scale((b.astype(np.int64) + p.input2_offset) << p.left_shift, p.input2_multiplier, p.input2_shift)
-    total = scale(a_scaled + b_scaled, p.output_multiplier, p.output_shift) + p.output_offset
+    total = scale(a_scaled - b_scaled if subtract else a_scaled + b_scaled, p.output_multiplier,
+                  p.output_shift) + p.output_offset
     return np.clip(total, p.act_min, p.act_max)
 
 

@@ -12,8 +12,7 @@ import numpy as np
 
 from pyflow.ir import ConvParams
 from pyflow.reference import parallel, requantize
-from pyflow.reference._common import (derived, dot_bounds, exact_matmul, exact_terms, pad_spatial, row_chunks,
-                                      scratch)
+from pyflow.reference._common import derived, exact_matmul, exact_terms, pad_spatial, row_chunks, scratch
 
 
 def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.ndarray:
@@ -29,10 +28,8 @@ def window_taps(x: np.ndarray, p: ConvParams, out_hw: tuple[int, int]) -> np.nda
 def _layer_constants(p: ConvParams, x_dtype, out_dtype: str):
     """(float32 weights as (K, O), exact GEMM block length, requantize plan)."""
     weights = p.weights.reshape(p.weights.shape[0], -1)  # OHWI -> (O, KH*KW*C)
-    constant = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
-    plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
-                           out_dtype, dot_bounds(weights, x_dtype))
-    return np.ascontiguousarray(weights.T, np.float32), exact_terms(weights, x_dtype), plan
+    return (np.ascontiguousarray(weights.T, np.float32), exact_terms(weights, x_dtype),
+            requantize.conv_plan(p, weights, x_dtype, out_dtype))
 
 
 def conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: str = "int8") -> np.ndarray:

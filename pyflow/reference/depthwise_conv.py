@@ -12,7 +12,7 @@ import numpy as np
 
 from pyflow.ir import ConvParams
 from pyflow.reference import parallel, requantize
-from pyflow.reference._common import derived, dot_bounds, exact_terms, pad_spatial, row_chunks, scratch
+from pyflow.reference._common import derived, exact_terms, pad_spatial, row_chunks, scratch
 
 
 def _layer_constants(p: ConvParams, x_dtype, out_dtype: str, ow: int):
@@ -20,10 +20,7 @@ def _layer_constants(p: ConvParams, x_dtype, out_dtype: str, ow: int):
     out_c = p.weights.shape[-1]
     taps = p.weights.reshape(-1, out_c).T  # (C, KH*KW)
     assert exact_terms(taps, x_dtype) == taps.shape[1], "float32 accumulation of the taps would not be exact"
-    constant = p.bias.astype(np.int64) + p.input_offset * taps.sum(axis=1, dtype=np.int64)
-    plan = requantize.plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max,
-                           out_dtype, dot_bounds(taps, x_dtype))
-    return np.tile(taps.T.astype(np.float32), (1, ow)), plan
+    return np.tile(taps.T.astype(np.float32), (1, ow)), requantize.conv_plan(p, taps, x_dtype, out_dtype)
 
 
 def depthwise_conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: str = "int8") -> np.ndarray:

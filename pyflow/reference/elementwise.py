@@ -14,6 +14,7 @@ import numpy as np
 
 from pyflow import quant
 from pyflow.ir import MinMaxParams, MulParams, SubParams
+from pyflow.reference.add import add_values
 
 
 def _broadcast(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -25,11 +26,7 @@ def _broadcast(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def sub(a: np.ndarray, b: np.ndarray, p: SubParams, out_dtype: str = "int8") -> np.ndarray:
     a, b = _broadcast(a, b)
-    scale = quant.multiply_by_quantized_multiplier_smaller_than_one
-    a_scaled = scale((a.astype(np.int64) + p.input1_offset) << p.left_shift, p.input1_multiplier, p.input1_shift)
-    b_scaled = scale((b.astype(np.int64) + p.input2_offset) << p.left_shift, p.input2_multiplier, p.input2_shift)
-    total = scale(a_scaled - b_scaled, p.output_multiplier, p.output_shift) + p.output_offset
-    return np.clip(total, p.act_min, p.act_max).astype(out_dtype)
+    return add_values(a, b, p, subtract=True).astype(out_dtype)
 
 
 def mul(a: np.ndarray, b: np.ndarray, p: MulParams, flavor: str, out_dtype: str = "int8") -> np.ndarray:

@@ -39,7 +39,7 @@ from functools import lru_cache
 import numpy as np
 
 from pyflow import quant
-from pyflow.reference._common import FLOAT32_EXACT, scratch
+from pyflow.reference._common import FLOAT32_EXACT, dot_bounds, scratch
 
 _EXACT = float(1 << 53)
 # A truncating cast of the shifted, non-negative result, and the xor that removes the shift again.
@@ -168,6 +168,14 @@ def plan(multiplier, shift, constant, output_offset: int, act_min: int, act_max:
     shift = np.ascontiguousarray(np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), channels))
     return _plan(multiplier.tobytes(), shift.tobytes(), constant.tobytes(), reach, int(output_offset), int(act_min),
                  int(act_max), dtype)
+
+
+def conv_plan(p, weights: np.ndarray, x_dtype, out_dtype: str) -> RequantPlan:
+    """The plan of a convolution (CONV_2D, DEPTHWISE_CONV_2D) whose output channel c computes the dot products of
+    raw ``x_dtype`` inputs with row c of ``weights`` (C, K): the constant is bias + input_offset * sum(w)."""
+    constant = p.bias.astype(np.int64) + p.input_offset * weights.sum(axis=1, dtype=np.int64)
+    return plan(p.requant.multiplier, p.requant.shift, constant, p.output_offset, p.act_min, p.act_max, out_dtype,
+                dot_bounds(weights, x_dtype))
 
 
 def requantize(dots: np.ndarray, plan: RequantPlan, out: np.ndarray) -> None:
