@@ -39,8 +39,8 @@ def accumulators(rng, plan, multiplier, shift, constant, rows):
     ties = np.round((rng.integers(-300, 300, (rows, len(m))) * 2 + 1) * np.exp2(scale_bits - 1.0) / m)
     sets = [rng.integers(-limit, limit, (rows, len(m))),
             rng.integers(-3000, 3000, (rows, len(m))),
-            plan.low64[0].astype(np.int64) + constant + rng.integers(-3, 4, (rows, len(m))),
-            plan.high64[0].astype(np.int64) + constant + rng.integers(-3, 4, (rows, len(m))),
+            plan.acc_low + rng.integers(-3, 4, (rows, len(m))),
+            plan.acc_high + rng.integers(-3, 4, (rows, len(m))),
             ties.astype(np.int64) + rng.integers(-2, 3, (rows, len(m))),
             np.repeat(np.arange(-2, 3)[:, None], len(m), axis=1)]
     return [np.clip(a, -limit, limit) for a in sets]
@@ -109,3 +109,24 @@ def test_channels_outside_the_float64_bound_take_the_integer_path_or_are_fixed()
     got = np.empty(values.shape, np.int8)
     rq.requantize(values.astype(np.float32), tensor_plan, got)
     np.testing.assert_array_equal(got, exact(values, multiplier[0], shift[1], 5, -128, 127))
+
+
+def test_a_large_constant_is_not_folded_into_the_offset_where_that_would_round():
+    # Shift 0: y = acc * m * 2**-31 + 1/2 + output_offset + 128. Each multiplier m puts y within 3 * 2**-31 of an
+    # integer at a small odd acc. With constants near 2**32, folding constant * m * 2**-31 (about 2**31, kept to
+    # 2**-21 in float64) into the offset would move y across that integer.
+    rng = np.random.default_rng(11)
+    multiplier = []
+    while len(multiplier) < 64:
+        acc_t, delta = int(rng.integers(1, 60)) * 2 + 1, int(rng.choice([-3, -1, 1, 3]))
+        m = (delta - (1 << 30)) * pow(acc_t, -1, 1 << 31) % (1 << 31)  # acc_t * m + 2**30 == delta (mod 2**31)
+        if m >= 1 << 30:
+            multiplier.append(m)
+    multiplier = np.array(multiplier)
+    constant = rng.integers(1 << 31, 1 << 33, 64)
+    plan = rq.plan(multiplier, np.zeros(64, np.int64), constant, 3, -128, 127, "int8")
+    assert not plan.fold and plan.slow.size == 0
+    acc = np.repeat(np.arange(-130, 131)[:, None], 64, axis=1)
+    got = np.empty(acc.shape, np.int8)
+    rq.requantize((acc - constant).astype(np.float64), plan, got)
+    np.testing.assert_array_equal(got, exact(acc, multiplier, 0, 3, -128, 127))
