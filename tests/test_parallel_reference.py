@@ -1,12 +1,20 @@
-"""The reference on threads (pyflow.reference.parallel): the same bytes on every tensor for any thread count, for a
-batch split over the threads and for one input whose op chunks are, and the thread settings."""
+"""The reference on every core (pyflow.reference.parallel, pyflow.reference.workers): the same bytes on every tensor
+for any thread count, for a batch split into shares (run in worker processes) and for one input whose op chunks run
+on threads; workers that die or fail; the thread settings."""
 from __future__ import annotations
+
+import dataclasses
+import os
+import signal
 
 import numpy as np
 import pytest
 
-from pyflow.reference import parallel
+from conftest import EFFNET
+from pyflow.errors import FlowError
+from pyflow.reference import parallel, runner, workers
 from pyflow.reference.runner import run
+from pyflow.tflite_reader import read_model
 
 
 @pytest.fixture
@@ -70,3 +78,61 @@ def test_blas_limit_is_restored_after_overlapping_runs(effnet, golden_inputs, th
     with ThreadPoolExecutor(2) as callers:  # two callers whose network runs overlap
         list(callers.map(lambda _: run(effnet, x), range(2)))
     assert blas_threads() == before
+
+
+def _serial(graph, x, threads):
+    threads(1)
+    values = run(graph, x)
+    threads(2)
+    return values
+
+
+def _assert_same(got, want):
+    assert got.keys() == want.keys()
+    for tensor, value in want.items():
+        np.testing.assert_array_equal(got[tensor], value, err_msg=f"tensor {tensor}")
+
+
+def test_the_shares_of_a_batch_run_in_worker_processes(effnet, golden_inputs, threads):
+    x = np.stack([item.data for item in golden_inputs[:4]])
+    want = _serial(effnet, x, threads)
+    _assert_same(run(effnet, x), want)
+    pids = workers.worker_pids()
+    assert len(pids) == 1 and os.getpid() not in pids
+    # A second graph object (a new token) and a worker that was told it has a graph it has not seen.
+    other = read_model(EFFNET)
+    workers._sent.add(workers._tokens.setdefault(other, "not sent"))
+    _assert_same(run(other, np.ascontiguousarray(x[::-1])), {tensor: value[::-1] for tensor, value in want.items()})
+    assert workers.worker_pids() == pids
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(effnet, golden_inputs, threads, monkeypatch):
+    x = np.stack([item.data for item in golden_inputs[:4]])
+    want = _serial(effnet, x, threads)
+    run(effnet, x[:2])  # workers started
+    pids = workers.worker_pids()
+    killed_pids = set(pids)
+    real_run_ops = runner.run_ops
+
+    def kill_then_run(*args, **kwargs):  # the local share starts after the worker's was submitted
+        while pids:
+            os.kill(pids.pop(), signal.SIGKILL)
+        return real_run_ops(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_ops", kill_then_run)
+    with pytest.warns(RuntimeWarning, match="worker process died"):
+        killed = run(effnet, x)
+    monkeypatch.setattr(runner, "run_ops", real_run_ops)
+    _assert_same(killed, want)
+    _assert_same(run(effnet, x), want)  # on new workers
+    assert workers.worker_pids() and not set(workers.worker_pids()) & killed_pids
+
+
+def test_an_error_in_the_shares_is_raised_and_the_workers_stay_usable(effnet, golden_inputs, threads):
+    x = np.stack([item.data for item in golden_inputs[:2]])
+    want = _serial(effnet, x, threads)
+    broken = dataclasses.replace(effnet, ops=tuple(dataclasses.replace(op, op_type="NO_SUCH_OP") if op.index == 3
+                                                   else op for op in effnet.ops))
+    with pytest.raises(FlowError, match="NO_SUCH_OP has no reference implementation"):
+        run(broken, x)
+    _assert_same(run(effnet, x), want)

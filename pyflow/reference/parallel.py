@@ -1,11 +1,10 @@
-"""The reference on every core: a small thread pool for the shares of a batch (`batch_shares`, `map_shares`) and,
-for a single input, the chunks of one op (`for_each`).
+"""The reference on every core: how a batch is split into shares (`batch_shares`; the shares run in worker
+processes, see `pyflow.reference.workers`, or on this module's thread pool where those are not available,
+`map_shares`) and, for a single input, the chunks of one op on the thread pool (`for_each`).
 
-The work is numpy passes and float32 GEMMs, which release the GIL, so threads scale without copying tensors
-between processes (a process split measured no faster here: moving the tensors cost what the GIL costs). While a
-network runs on the pool, BLAS is held to one thread (`threadpoolctl`), so concurrent GEMMs do not each start BLAS
-threads on the same cores. Results do not depend on the thread count: shares and chunks write disjoint slices of
-the outputs and each value is computed by the same operations.
+While a network runs with more than one thread, BLAS is held to one thread (`threadpoolctl`), so concurrent GEMMs
+do not each start BLAS threads on the same cores. Results do not depend on the thread count: shares and chunks
+write disjoint slices of the outputs and each value is computed by the same operations.
 
 ``PYFLOW_THREADS`` (or `set_threads`) sets the number of threads; else ``OMP_NUM_THREADS`` (Dask's nannies set it to
 1 in their workers, whose parallelism is the workers), else the number of cores this process may use.
@@ -90,9 +89,24 @@ def _hold_blas(change: int) -> None:
             _limiter = None
 
 
+@contextmanager
+def one_share():
+    """Around the run of one share of a batch: its ops run their chunks one after the other."""
+    outer = getattr(_active, "share", False)
+    _active.share = True
+    try:
+        yield
+    finally:
+        _active.share = outer
+
+
+def _in_share() -> bool:
+    return getattr(_active, "share", False) or threading.current_thread().name.startswith("pyflow-reference")
+
+
 def batch_shares(batch: int) -> list[tuple[int, int]]:
-    """How a batch is split over the threads inside `network`: [(start, stop)] (one share when not split)."""
-    count = min(batch, threads()) if getattr(_active, "depth", 0) and not _on_pool() else 1
+    """How a batch is split inside `network`: [(start, stop)], one share per thread (one when not split)."""
+    count = min(batch, threads()) if getattr(_active, "depth", 0) and not _in_share() else 1
     bounds = [batch * k // count for k in range(count + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
 
@@ -102,14 +116,10 @@ def map_shares(work: Callable[[tuple[int, int]], object], shares: list[tuple[int
     return list(_executor().map(work, shares))
 
 
-def _on_pool() -> bool:
-    return threading.current_thread().name.startswith("pyflow-reference")
-
-
 def for_each(work: Callable[[object], None], chunks: Iterable) -> None:
     """``work(chunk)`` for every chunk, on the pool when more than one thread is set and inside `network`."""
     chunks = list(chunks)
-    if len(chunks) < 2 or threads() == 1 or not getattr(_active, "depth", 0) or _on_pool():
+    if len(chunks) < 2 or threads() == 1 or not getattr(_active, "depth", 0) or _in_share():
         for chunk in chunks:
             work(chunk)
         return

@@ -7,7 +7,7 @@ import numpy as np
 
 from pyflow.errors import FlowError
 from pyflow.ir import Graph, Op, batched_shape
-from pyflow.reference import check_flavor, parallel
+from pyflow.reference import check_flavor, parallel, workers
 from pyflow.reference.activations import hard_swish, leaky_relu, logistic, relu
 from pyflow.reference.add import add
 from pyflow.reference.conv import conv
@@ -119,8 +119,9 @@ def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
         on_op: Callable[[Op, np.ndarray], None] | None = None) -> dict[int, np.ndarray]:
     """Run the batch ``x`` through every op; return {tensor index: batch array} for the input and every op output.
 
-    A batch of several inputs is split over the threads of `pyflow.reference.parallel` (each runs the whole
-    network on its share and writes its rows of the batch outputs); a single input runs each op's chunks on them.
+    A batch of several inputs is split into shares, one per thread of `pyflow.reference.parallel`: the first runs
+    here, the others in worker processes (`pyflow.reference.workers`; on threads where those are not available),
+    each running the whole network on its inputs. A single input runs each op's chunks on the threads.
     ``on_op(op, output batch)`` is called for every op in order."""
     check_flavor(flavor)
     if len(graph.inputs) != 1:
@@ -129,7 +130,7 @@ def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
     with parallel.network():
         shares = parallel.batch_shares(len(x))
         if len(shares) == 1:
-            return _run_ops(graph, x, flavor, on_op)
+            return run_ops(graph, x, flavor, on_op)
         # Each share writes its rows of every output into the batch arrays (in parallel) and reads them back from there.
         values = {graph.inputs[0]: x}
         for op in graph.ops:
@@ -144,17 +145,19 @@ def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
                 rows[...] = result
                 return rows
 
-            _run_ops(graph, x[start:stop], flavor, None, keep)
+            with parallel.one_share():
+                run_ops(graph, x[start:stop], flavor, None, keep)
 
-        parallel.map_shares(share_rows, shares)
+        if not workers.run_shares(graph, x, flavor, values, shares, share_rows):
+            parallel.map_shares(share_rows, shares)
     if on_op is not None:
         for op in graph.ops:
             on_op(op, values[op.output])
     return values
 
 
-def _run_ops(graph: Graph, x: np.ndarray, flavor: str, on_op: Callable[[Op, np.ndarray], None] | None,
-             keep: Callable[[Op, np.ndarray], np.ndarray] | None = None) -> dict[int, np.ndarray]:
+def run_ops(graph: Graph, x: np.ndarray, flavor: str, on_op: Callable[[Op, np.ndarray], None] | None,
+            keep: Callable[[Op, np.ndarray], np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """Every op on the batch ``x``; ``keep(op, result)`` may store a result elsewhere and return where it is."""
     values = {graph.inputs[0]: x}
     for op in graph.ops:
