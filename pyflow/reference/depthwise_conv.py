@@ -2,9 +2,10 @@
 
 Output channel ``o = c * depth_multiplier + m`` reads input channel ``c``:
 acc[o] = bias[o] + sum_{ky,kx} (x[c] + input_offset) * w[0,ky,kx,o], then the per-channel requantize ending.
-Each tap is a multiply-add over a block of output rows; float32 is exact here (checked: the sum of |x * w| of
-every channel stays below 2**24), and the offset term is folded in as in `conv`. The taps of a strided
-convolution read column phases of the input (copied once per block) so that every pass runs over contiguous rows.
+Each tap is a multiply-add over a block of output rows (of one image, or of several whole images when they are
+small); float32 is exact here (checked: the sum of |x * w| of every channel stays below 2**24), and the offset term
+is folded in as in `conv`. A block's input rows are copied once, padded, as float32; the taps of a strided
+convolution read column phases of them (copied once per block) so that every pass runs over contiguous rows.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from pyflow.ir import ConvParams
 from pyflow.reference import parallel, requantize
-from pyflow.reference._common import derived, exact_terms, pad_spatial, row_chunks, scratch
+from pyflow.reference._common import CHUNK_VALUES, derived, exact_terms, row_chunks, scratch
 
 
 def _layer_constants(p: ConvParams, x_dtype, out_dtype: str, ow: int):
@@ -26,35 +27,59 @@ def _layer_constants(p: ConvParams, x_dtype, out_dtype: str, ow: int):
 def depthwise_conv(x: np.ndarray, p: ConvParams, out_shape: tuple[int, ...], out_dtype: str = "int8") -> np.ndarray:
     (kh, kw), (sh, sw), (dh, dw) = p.kernel, p.stride, p.dilation
     oh, ow, out_c = out_shape[1], out_shape[2], out_shape[3]
-    xp = pad_spatial(x, p.padding, -p.input_offset)
     if p.depth_multiplier > 1:
-        xp = np.repeat(xp, p.depth_multiplier, axis=3)
+        x = np.repeat(x, p.depth_multiplier, axis=3)
     row_weights, plan = derived(p, ("depthwise", str(x.dtype), out_dtype, ow),
                                 lambda: _layer_constants(p, x.dtype, out_dtype, ow))
     out = np.empty((x.shape[0], oh, ow, out_c), out_dtype)
 
-    def block(part: tuple[int, int, int]) -> None:
-        b, r0, r1 = part
+    def block(part: tuple[int, int, int, int]) -> None:
+        b0, b1, r0, r1 = part
         rows = r1 - r0
-        band = xp[b, r0 * sh:(r1 - 1) * sh + (kh - 1) * dh + 1]  # the input rows this block reads
-        # Column phases of the band (one for stride 1), as float32: a tap reads contiguous runs of one phase.
-        phases = []
-        for q in range(sw):
-            columns = band[:, q::sw]
-            phases.append(scratch(f"depthwise.phase{q}", columns.shape, np.float32))
-            np.copyto(phases[-1], columns)
-        acc = scratch("depthwise.acc", (rows, ow * out_c), np.float32)
-        product = scratch("depthwise.product", (rows, ow * out_c), np.float32)
+        band = _padded_band(x[b0:b1], p, r0 * sh, (rows - 1) * sh + (kh - 1) * dh + 1)
+        # Column phases of the band (the band itself for stride 1): a tap reads contiguous runs of one phase.
+        phases = [band] if sw == 1 else []
+        for q in range(len(phases), sw):
+            phases.append(scratch(f"depthwise.phase{q}", band[:, :, q::sw].shape, np.float32))
+            np.copyto(phases[-1], band[:, :, q::sw])
+        acc = scratch("depthwise.acc", (b1 - b0, rows, ow * out_c), np.float32)
+        product = scratch("depthwise.product", acc.shape, np.float32)
         for t in range(kh * kw):
             i, j = divmod(t, kw)
             phase, start = (j * dw) % sw, (j * dw) // sw
-            tap = phases[phase][i * dh:i * dh + (rows - 1) * sh + 1:sh, start:start + ow].reshape(rows, -1)
+            tap = phases[phase][:, i * dh:i * dh + (rows - 1) * sh + 1:sh, start:start + ow].reshape(acc.shape)
             if t == 0:
                 np.multiply(tap, row_weights[t], out=acc)
             else:
                 np.multiply(tap, row_weights[t], out=product)
                 acc += product
-        requantize.requantize(acc.reshape(rows * ow, out_c), plan, out[b, r0:r1])
+        requantize.requantize(acc.reshape(-1, out_c), plan, out[b0:b1, r0:r1])
 
-    parallel.for_each(block, [(b, r0, r1) for b in range(x.shape[0]) for r0, r1 in row_chunks(oh, ow * out_c)])
+    parallel.for_each(block, _blocks(x.shape[0], oh, ow * out_c))
     return out
+
+
+def _blocks(batch: int, oh: int, row_values: int) -> list[tuple[int, int, int, int]]:
+    """(first image, end image, first row, end row) blocks of the output: rows of one image, or whole images when
+    one image fits the cache budget (small late layers: fewer, longer passes)."""
+    if oh * row_values <= CHUNK_VALUES:
+        step = CHUNK_VALUES // (oh * row_values)
+        return [(b, min(batch, b + step), 0, oh) for b in range(0, batch, step)]
+    return [(b, b + 1, r0, r1) for b in range(batch) for r0, r1 in row_chunks(oh, row_values)]
+
+
+def _padded_band(x: np.ndarray, p: ConvParams, first: int, rows: int) -> np.ndarray:
+    """Rows ``first .. first + rows`` of the spatially padded ``x`` (N, H, W, C), as float32 (a scratch array):
+    padding holds the input zero point (-input_offset), i.e. real zero."""
+    n, h, w, c = x.shape
+    top, left = p.padding.top, p.padding.left
+    band = scratch("depthwise.band", (n, rows, w + left + p.padding.right, c), np.float32)
+    # Band row k is input row first - top + k; the rows [k0, k1) are inside the image.
+    k0 = min(max(0, top - first), rows)
+    k1 = max(min(rows, h + top - first), k0)
+    band[:, :k0] = -p.input_offset
+    band[:, k1:] = -p.input_offset
+    band[:, k0:k1, :left] = -p.input_offset
+    band[:, k0:k1, left + w:] = -p.input_offset
+    band[:, k0:k1, left:left + w] = x[:, first - top + k0:first - top + k1]
+    return band
