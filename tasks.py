@@ -248,7 +248,7 @@ def fuzz(c, cases=None, seed=None, out=None, timeout=None):
         raise Exit(code=1)
 
 
-@flow_task(help={"model": "the .tflite model", "repeats": "runs per measurement, best kept (default 3)",
+@flow_task(help={"model": "the .tflite model", "repeats": "rounds of measurements, best kept (default 3)",
                  "tflm": "also time TensorFlow Lite Micro (slow)",
                  "scaleout": "also images/s of invoke accuracy (reference, csim) serial and on 1 and 2 local Dask "
                              "workers"})

@@ -1,10 +1,12 @@
 """Benchmark (`invoke bench`): per-image time of the numpy reference vs TFLite's runtimes, printed with ratios.
 
 Not a test: timings depend on the machine and its load. Each runtime runs in its own process (see
-`pyflow.oracle.time_runtime`); the reference runs here. Best of ``repeats`` runs.
+`pyflow.oracle.time_runtime`, one process per measurement); the reference runs here. Every row is the best of
+``repeats`` measurements, taken in interleaved rounds.
 """
 from __future__ import annotations
 
+import functools
 import time
 from typing import Callable
 
@@ -16,32 +18,37 @@ from pyflow.reference import parallel
 from pyflow.reference.runner import run
 
 
-def time_reference(graph: Graph, x: np.ndarray, flavor: str, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
+def time_reference(graph: Graph, x: np.ndarray, flavor: str, threads: int) -> float:
+    """Seconds per image of one run of the reference on ``threads`` threads."""
+    before = parallel.threads()
+    parallel.set_threads(threads)
+    try:
         start = time.perf_counter()
         run(graph, x, flavor)
-        best = min(best, time.perf_counter() - start)
-    return best / len(x)
+        return (time.perf_counter() - start) / len(x)
+    finally:
+        parallel.set_threads(before)
 
 
 def benchmark(graph: Graph, model_path, images: np.ndarray, repeats: int = 3, runtimes=("litert", "xnnpack", "tflm"),
               log: Callable[[str], None] = print) -> list[tuple[str, float]]:
-    """[(name, seconds per image)]; ``images`` is a batch of at least 8 model inputs."""
-    rows = []
+    """[(name, seconds per image)]; ``images`` is a batch of at least 8 model inputs. Every row is the best of
+    ``repeats`` measurements, taken in rounds (each row once per round) so that all rows sample the same stretches
+    of time: this machine's speed varies by tens of percent from one minute to the next."""
     threads = parallel.threads()
+    rows = []
     for batch, count in ((1, threads), (8, 1), (8, threads)) if threads > 1 else ((1, 1), (8, 1)):
-        log(f"timing the numpy reference at batch {batch} on {count} thread(s)")
-        parallel.set_threads(count)
-        try:
-            seconds = time_reference(graph, images[:batch], "litert", repeats)
-        finally:
-            parallel.set_threads(threads)
-        rows.append((f"numpy reference, batch {batch}, {count} thread{'s' if count > 1 else ''}", seconds))
+        name = f"numpy reference, batch {batch}, {count} thread{'s' if count > 1 else ''}"
+        rows.append((name, functools.partial(time_reference, graph, images[:batch], "litert", count)))
+        rows[-1][1]()  # warm-up: per-layer constants, worker processes
     for runtime in runtimes:
-        log(f"timing {RUNTIME_NAMES[runtime]}")
-        rows.append((RUNTIME_NAMES[runtime], time_runtime(model_path, images[:8], runtime, repeats)))
-    return rows
+        rows.append((RUNTIME_NAMES[runtime], functools.partial(time_runtime, model_path, images[:8], runtime, 1)))
+    best = {name: float("inf") for name, _ in rows}
+    for round_ in range(repeats):
+        log(f"round {round_ + 1} of {repeats}")
+        for name, measure in rows:
+            best[name] = min(best[name], measure())
+    return [(name, best[name]) for name, _ in rows]
 
 
 def format_benchmark(rows: list[tuple[str, float]]) -> str:

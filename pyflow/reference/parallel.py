@@ -2,8 +2,8 @@
 processes, see `pyflow.reference.workers`, or on this module's thread pool where those are not available,
 `map_shares`) and, for a single input, the chunks of one op on the thread pool (`for_each`).
 
-While a network runs with more than one thread, BLAS is held to one thread (`threadpoolctl`), so concurrent GEMMs
-do not each start BLAS threads on the same cores. Results do not depend on the thread count: shares and chunks
+While a network runs, BLAS is held to one thread (`threadpoolctl`): concurrent GEMMs do not each start BLAS
+threads on the same cores, and one thread means one core. Results do not depend on the thread count: shares and chunks
 write disjoint slices of the outputs and each value is computed by the same operations.
 
 ``PYFLOW_THREADS`` (or `set_threads`) sets the number of threads; else ``OMP_NUM_THREADS`` (Dask's nannies set it to
@@ -60,10 +60,10 @@ def _executor() -> ThreadPoolExecutor:
 
 @contextmanager
 def network():
-    """Around a whole network run: BLAS on one thread while the chunks run on the pool."""
+    """Around a whole network run: BLAS on one thread (the threads are this module's: one thread means one)."""
     depth = getattr(_active, "depth", 0)
     _active.depth = depth + 1
-    hold = depth == 0 and threads() > 1
+    hold = depth == 0
     if hold:
         _hold_blas(+1)
     try:
