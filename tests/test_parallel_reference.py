@@ -136,3 +136,13 @@ def test_an_error_in_the_shares_is_raised_and_the_workers_stay_usable(effnet, go
     with pytest.raises(FlowError, match="NO_SUCH_OP has no reference implementation"):
         run(broken, x)
     _assert_same(run(effnet, x), want)
+
+
+def test_too_little_shared_memory_runs_the_shares_on_threads(effnet, golden_inputs, threads, monkeypatch):
+    x = np.stack([item.data for item in golden_inputs[:2]])
+    want = _serial(effnet, x, threads)
+    workers._abandon()  # no blocks left to reuse
+    monkeypatch.setattr(workers.os, "statvfs", lambda path: os.statvfs_result((4096, 4096, 1, 1, 16, 1, 1, 1, 0, 255)))
+    monkeypatch.setattr(workers, "_warned_room", False)
+    with pytest.warns(RuntimeWarning, match="/dev/shm has 0 MiB"):
+        _assert_same(run(effnet, x), want)

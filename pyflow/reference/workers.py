@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import pickle
 import threading
 import uuid
@@ -42,6 +43,7 @@ _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
 _sent: set[str] = set()  # graph tokens the current pool's workers were sent
 _unavailable: str | None = None  # why worker processes cannot run here, once known
+_warned_room = False
 _blocks: dict[int, shared_memory.SharedMemory] = {}  # share index -> block
 _tokens: "weakref.WeakKeyDictionary[Graph, str]" = weakref.WeakKeyDictionary()
 
@@ -93,10 +95,11 @@ def _start(graph: Graph, token: str, x: np.ndarray, flavor: str, shares: list[tu
         if pool is None:
             return None
         blob = None if token in _sent else pickle.dumps(graph, protocol=5)
-        tasks = []
-        for index, (start, stop) in enumerate(shares, 1):
-            layout, size = _layout(graph, stop - start)
-            tasks.append(((start, stop), layout, _block(index, size)))
+        layouts = [_layout(graph, stop - start) for start, stop in shares]
+        if not _room(sum(size for _, size in layouts)):
+            return None
+        tasks = [(share, layout, _block(index, size))
+                 for index, (share, (layout, size)) in enumerate(zip(shares, layouts), 1)]
         try:
             futures = [pool.submit(_work, token, blob, block.name, layout, x[start:stop], flavor)
                        for (start, stop), layout, block in tasks]
@@ -137,6 +140,24 @@ def _block(index: int, size: int) -> shared_memory.SharedMemory:
             _release(block)
         block = _blocks[index] = shared_memory.SharedMemory(create=True, size=size)
     return block
+
+
+def _room(size: int) -> bool:
+    """Whether shared memory has room for blocks of ``size`` bytes in all (on Linux it lives in /dev/shm, which
+    containers often make small; writing past its end would kill the writer with SIGBUS)."""
+    try:
+        stat = os.statvfs("/dev/shm")
+    except OSError:  # no /dev/shm: the platform reports a lack of room when the block is made
+        return True
+    free = stat.f_bavail * stat.f_frsize + sum(block.size for block in _blocks.values())
+    if free >= size:
+        return True
+    global _warned_room
+    if not _warned_room:
+        _warned_room = True
+        warnings.warn(f"/dev/shm has {free >> 20} MiB for the reference's worker processes, which need "
+                      f"{size >> 20} MiB for this batch: its shares run on threads", RuntimeWarning)
+    return False
 
 
 def _release(block: shared_memory.SharedMemory) -> None:
