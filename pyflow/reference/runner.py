@@ -131,7 +131,7 @@ def run(graph: Graph, x: np.ndarray, flavor: str = "litert",
         shares = parallel.batch_shares(len(x))
         if len(shares) == 1:
             return run_ops(graph, x, flavor, on_op)
-        # Each share writes its rows of every output into the batch arrays (in parallel) and reads them back from there.
+        # Each share's rows of every output end up in the batch arrays (see share_rows and workers.run_shares).
         values = {graph.inputs[0]: x}
         for op in graph.ops:
             out = graph.tensor(op.output)
