@@ -17,6 +17,7 @@ block), so the next batch starts clean.
 from __future__ import annotations
 
 import atexit
+import math
 import multiprocessing
 import os
 import pickle
@@ -129,7 +130,7 @@ def _layout(graph: Graph, rows: int) -> tuple[list, int]:
         tensor = graph.tensor(op.output)
         shape = batched_shape(tensor.shape, rows)
         layout.append((op.output, offset, shape, tensor.dtype))
-        offset += -(-int(np.prod(shape)) * np.dtype(tensor.dtype).itemsize // _ALIGN) * _ALIGN
+        offset += -(-math.prod(shape) * np.dtype(tensor.dtype).itemsize // _ALIGN) * _ALIGN
     return layout, max(offset, 1)
 
 
